@@ -244,14 +244,22 @@ static void reap_child(pid_t pid)
 	}
 }
 
+void accel_client_shutdown(struct accel_client *c)
+{
+	if (c->sock >= 0)
+		close(c->sock);
+	c->sock = -1;
+	c->dead = 1;
+	if (c->child > 0)
+		reap_child(c->child);
+	c->child = 0;
+}
+
 void accel_client_destroy(struct accel_client *c)
 {
 	if (!c)
 		return;
-	if (c->sock >= 0)
-		close(c->sock);
-	if (c->child > 0)
-		reap_child(c->child);
+	accel_client_shutdown(c);
 	if (c->evfd >= 0)
 		close(c->evfd);
 	accel_shm_unmap(c->base, &c->l);
@@ -305,7 +313,7 @@ int accel_client_submit(struct accel_client *c)
 	uint32_t n = c->sq.local - accel_load_relaxed(&c->sq.hdr->tail);
 
 	if (c->dead)
-		return -ACCEL_E_ENGINE_DIED;
+		return c->sock < 0 ? -ACCEL_E_CLOSED : -ACCEL_E_ENGINE_DIED;
 	if (flush_releases(c))
 		accel_ring_publish(&c->rq);
 	if (n) {
@@ -393,6 +401,8 @@ const void *accel_client_result(struct accel_client *c,
 
 int accel_client_release(struct accel_client *c, uint64_t out_off)
 {
+	if (c->sock < 0)
+		return 0; /* session over: the engine freed everything */
 	if (c->npend == 0 && accel_ring_space(&c->rq) > 0) {
 		*(uint64_t *)accel_ring_next_slot(&c->rq) = out_off;
 		accel_ring_publish(&c->rq);
@@ -446,7 +456,7 @@ int accel_client_alive(struct accel_client *c)
 	struct pollfd p = { .fd = c->sock, .events = POLLIN | POLLRDHUP };
 	char b;
 
-	if (c->dead)
+	if (c->dead || c->sock < 0)
 		return 0;
 	if (poll(&p, 1, 0) <= 0)
 		return 1;

@@ -79,6 +79,16 @@ int accel_client_attach(int sock, pid_t child, const struct accel_client_opts *o
 void accel_client_destroy(struct accel_client *c);
 
 /*
+ * Ends the session but keeps the mapping: closes the socket (the engine sees
+ * EOF) and reaps a spawned engine. Result views stay valid until
+ * accel_client_destroy(); every other call then fails with
+ * -ACCEL_E_CLOSED or finds nothing. Bindings whose result buffers may
+ * outlive the session call this first and destroy when the last view is
+ * gone. Idempotent.
+ */
+void accel_client_shutdown(struct accel_client *c);
+
+/*
  * Allocates an input block of len bytes in the request arena. Returns 0 with
  * *off (for sqe->in_off) and *ptr set; -ENOSPC when the arena is full now
  * (reap completions and free their inputs, then retry); -ACCEL_E_TOO_LARGE
