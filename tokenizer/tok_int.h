@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ACCEL_TOK_INT_H
+#define ACCEL_TOK_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "accel_compiler.h"
+#include "tokenizer.h"
+
+/*
+ * Character classes of the split patterns, one byte per code point. The
+ * bits are unions of Unicode general categories, as the patterns use them.
+ */
+#define TOK_L	0x01 /* \p{L}: Lu Ll Lt Lm Lo */
+#define TOK_N	0x02 /* \p{N}: Nd Nl No */
+#define TOK_U	0x04 /* o200k "upper": Lu Lt Lm Lo M */
+#define TOK_W	0x08 /* o200k "lower": Ll Lm Lo M */
+#define TOK_SJ	0x10 /* JavaScript \s: Zs, \t..\r, U+2028/9, U+FEFF */
+#define TOK_SU	0x20 /* Unicode White_Space (Rust \s) */
+#define TOK_NL	0x40 /* \r or \n */
+#define TOK_BAD 0x80 /* an invalid UTF-8 subsequence (no code point) */
+
+/*
+ * Builds the class tables on first use (thread-safe, once per process) and
+ * returns the two-stage table's blocks; see tok_unicode.c.
+ */
+void accel__tok_classes_init(void);
+extern const uint16_t *accel__tok_stage1; /* [0x1100]: block of cp >> 8 */
+extern const uint8_t *accel__tok_stage2;  /* [blocks * 256] */
+extern uint8_t accel__tok_ascii[128];
+
+static inline unsigned tok_cp_class(uint32_t cp)
+{
+	return accel__tok_stage2[(size_t)accel__tok_stage1[cp >> 8] * 256 +
+				 (cp & 0xff)];
+}
+
+/*
+ * Length of the UTF-8 sequence at s[0] (s < end), and its class in *cls.
+ * An invalid sequence has the length of its maximal subpart (Unicode 3.9,
+ * the rule TextDecoder uses to emit one U+FFFD) and class TOK_BAD.
+ */
+static inline unsigned tok_char(const uint8_t *s, const uint8_t *end,
+				unsigned *cls)
+{
+	uint32_t b0 = s[0], cp;
+	size_t avail = (size_t)(end - s);
+	uint8_t lo = 0x80, hi = 0xbf;
+	unsigned need, k;
+
+	if (ACCEL_LIKELY(b0 < 0x80)) {
+		*cls = accel__tok_ascii[b0];
+		return 1;
+	}
+	if (b0 >= 0xc2 && b0 <= 0xdf) {
+		need = 1;
+		cp = b0 & 0x1f;
+	} else if (b0 >= 0xe0 && b0 <= 0xef) {
+		need = 2;
+		cp = b0 & 0x0f;
+		if (b0 == 0xe0)
+			lo = 0xa0;
+		else if (b0 == 0xed)
+			hi = 0x9f;
+	} else if (b0 >= 0xf0 && b0 <= 0xf4) {
+		need = 3;
+		cp = b0 & 0x07;
+		if (b0 == 0xf0)
+			lo = 0x90;
+		else if (b0 == 0xf4)
+			hi = 0x8f;
+	} else {
+		*cls = TOK_BAD;
+		return 1;
+	}
+	for (k = 1; k <= need; k++) {
+		if (k >= avail || s[k] < lo || s[k] > hi) {
+			*cls = TOK_BAD;
+			return k;
+		}
+		cp = (cp << 6) | (s[k] & 0x3f);
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*cls = tok_cp_class(cp);
+	return need + 1;
+}
+
+/* Pre-tokenizer: one split function per encoding. */
+typedef size_t (*tok_split_fn)(const uint8_t *s, size_t i, size_t n,
+			       unsigned space, int js);
+size_t accel__tok_split_cl100k(const uint8_t *s, size_t i, size_t n,
+			       unsigned space, int js);
+size_t accel__tok_split_o200k(const uint8_t *s, size_t i, size_t n,
+			      unsigned space, int js);
+
+#define TOK_MAX_SPECIAL 8
+#define TOK_NO_RANK	UINT32_MAX
+
+struct tok_slot {
+	uint64_t hash;
+	uint32_t rank; /* TOK_NO_RANK: empty */
+	uint32_t pad;
+};
+
+struct tok_special {
+	const char *text;
+	uint32_t len;
+	uint32_t id;
+};
+
+struct accel_tokenizer {
+	uint32_t encoding;
+	uint32_t flags;
+	unsigned space; /* TOK_SJ or TOK_SU */
+	int js;		/* ACCEL_TOKENIZER_JS_DIALECT */
+	tok_split_fn split;
+
+	/* Rank -> bytes: off[rank], off[rank + 1] into bytes. */
+	uint32_t n_ranks;
+	uint32_t *off;
+	uint8_t *bytes;
+	/* Rank of each single byte (all 256 are tokens in both encodings). */
+	uint32_t byte_rank[256];
+
+	/* Bytes -> rank: open addressing on XXH3-64, power-of-two size. */
+	struct tok_slot *slots;
+	uint64_t mask;
+
+	unsigned n_special;
+	struct tok_special special[TOK_MAX_SPECIAL];
+	uint32_t vocab_size;
+};
+
+/* Rank of the bytes p[0, n), or TOK_NO_RANK. */
+uint32_t accel__tok_rank(const struct accel_tokenizer *tok, const uint8_t *p,
+			 size_t n);
+
+/*
+ * Merges one piece p[0, n) (n >= 2) the way tiktoken's byte_pair_merge
+ * does and stores the resulting ids in ids[] (room for n ids), or only
+ * counts them when ids is NULL. Returns the number of tokens, or -ENOMEM
+ * when a long piece needs scratch memory that cannot be allocated.
+ */
+long accel__tok_bpe(const struct accel_tokenizer *tok, const uint8_t *p,
+		    size_t n, uint32_t *ids);
+
+#endif
