@@ -54,6 +54,10 @@ int accel__diff_prepare(struct denv *env, const char *a, size_t alen,
 			const char *b, size_t blen, uint32_t flags);
 void accel__diff_free(struct denv *env);
 int accel__diff_is_blank(const char *p, size_t len);
+/* 1 when two records are equal under the whitespace flags, 0 if not,
+ * -ENOMEM. */
+int accel__diff_rec_equal(const char *a, size_t alen, const char *b,
+			  size_t blen, uint32_t flags);
 
 /* myers.c: marks rchg for the ranges [s1, e1) x [s2, e2). */
 int accel__diff_myers(struct denv *env, uint32_t s1, uint32_t e1, uint32_t s2,

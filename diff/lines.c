@@ -263,3 +263,28 @@ void accel__diff_free(struct denv *env)
 	accel_free(env->cnt2);
 	env->cnt1 = env->cnt2 = NULL;
 }
+
+int accel__diff_rec_equal(const char *a, size_t alen, const char *b,
+			  size_t blen, uint32_t flags)
+{
+	char sa[256], sb[256], *na = sa, *nb = sb;
+	size_t la, lb;
+	int eq = -ENOMEM;
+
+	if (!(flags & WS_FLAGS))
+		return alen == blen && !memcmp(a, b, alen);
+	if (alen > sizeof(sa))
+		na = accel_malloc(alen);
+	if (blen > sizeof(sb))
+		nb = accel_malloc(blen);
+	if (na && nb) {
+		la = normalize(a, alen, flags, na);
+		lb = normalize(b, blen, flags, nb);
+		eq = la == lb && !memcmp(na, nb, la);
+	}
+	if (na != sa)
+		accel_free(na);
+	if (nb != sb)
+		accel_free(nb);
+	return eq;
+}
