@@ -68,6 +68,38 @@ static int hello_ok(const struct accel_hello *h, char *why, size_t n)
 	return 0;
 }
 
+/* Creates the mapping for layout s->l and the engine's private views. */
+static int map_setup(struct accel_session *s, int *memfd)
+{
+	int ret;
+
+	ret = accel_shm_create(&s->l, (uint32_t)getpid(), memfd,
+			       (void **)&s->base);
+	if (ret < 0)
+		return ret;
+	ret = accel_arena_create(s->l.res_off, s->l.res_size, s->l.block_min,
+				 &s->res);
+	if (ret < 0)
+		return ret;
+	s->cq = accel_calloc(s->l.cq_count, sizeof(*s->cq));
+	s->cq_posted = accel_calloc(s->l.cq_count, sizeof(*s->cq_posted));
+	if (!s->cq || !s->cq_posted)
+		return -ENOMEM;
+	accel_ring_init(&s->sq, s->base + s->l.sq_off, s->l.sq_entries,
+			sizeof(struct accel_sqe), 0);
+	accel_ring_init(&s->rq, s->base + s->l.rq_off, s->l.rq_entries,
+			sizeof(uint64_t), 0);
+	for (uint32_t i = 0; i < s->l.cq_count; i++)
+		accel_ring_init(&s->cq[i],
+				s->base + s->l.cq_off + i * s->l.cq_stride,
+				s->l.cq_entries, sizeof(struct accel_cqe), 1);
+	s->engine_bell = (struct accel_bell *)(s->base + s->l.bell_off) +
+			 ACCEL_BELL_ENGINE;
+	s->client_bell = (struct accel_bell *)(s->base + s->l.bell_off) +
+			 ACCEL_BELL_CLIENT;
+	return 0;
+}
+
 /* Handshake and mapping. Returns 0 or a -code (reply already sent). */
 static int session_setup(struct accel_session *s)
 {
@@ -106,21 +138,10 @@ static int session_setup(struct accel_session *s)
 			snprintf(why, sizeof(why), "bad ring or arena size");
 	}
 	if (ret == 0) {
-		ret = accel_shm_create(&s->l, (uint32_t)getpid(), &memfd,
-				       (void **)&s->base);
+		ret = map_setup(s, &memfd);
 		if (ret < 0)
-			snprintf(why, sizeof(why), "memfd: %s",
+			snprintf(why, sizeof(why), "mapping: %s",
 				 accel_strerror(ret));
-	}
-	if (ret == 0)
-		ret = accel_arena_create(s->l.res_off, s->l.res_size,
-					 s->l.block_min, &s->res);
-	if (ret == 0) {
-		s->cq = accel_calloc(s->l.cq_count, sizeof(*s->cq));
-		s->cq_posted = accel_calloc(s->l.cq_count,
-					    sizeof(*s->cq_posted));
-		if (!s->cq || !s->cq_posted)
-			ret = -ENOMEM;
 	}
 	if (ret < 0) {
 		accel__log("session %llu refused: %s (%s)",
@@ -131,20 +152,6 @@ static int session_setup(struct accel_session *s)
 			close(memfd);
 		return ret;
 	}
-
-	accel_ring_init(&s->sq, s->base + s->l.sq_off, s->l.sq_entries,
-			sizeof(struct accel_sqe), 0);
-	accel_ring_init(&s->rq, s->base + s->l.rq_off, s->l.rq_entries,
-			sizeof(uint64_t), 0);
-	for (uint32_t i = 0; i < s->l.cq_count; i++)
-		accel_ring_init(&s->cq[i],
-				s->base + s->l.cq_off + i * s->l.cq_stride,
-				s->l.cq_entries, sizeof(struct accel_cqe), 1);
-	s->engine_bell = (struct accel_bell *)(s->base + s->l.bell_off) +
-			 ACCEL_BELL_ENGINE;
-	s->client_bell = (struct accel_bell *)(s->base + s->l.bell_off) +
-			 ACCEL_BELL_CLIENT;
-
 	handshake_reply(s->sock, 0, NULL, memfd, s->l.map_size);
 	/* The mapping keeps the memory; the fd is not needed any more. */
 	close(memfd);
@@ -366,7 +373,11 @@ static uint32_t admit_budget(struct accel_session *s)
 		uint32_t head = accel_load_acquire(&s->cq[i].hdr->head);
 		uint32_t unreaped = posted - head;
 
-		used += ACCEL_MIN(unreaped, s->l.cq_entries);
+		if (unreaped > s->l.cq_entries) {
+			accel__session_kill(s, "completion ring head corrupted");
+			return 0;
+		}
+		used += unreaped;
 	}
 	if (used >= s->l.cq_entries)
 		return 0;
@@ -446,6 +457,13 @@ static int poll_once(struct accel_session *s, struct accel_thread *t)
 	return (int)taken;
 }
 
+int accel__session_poll(struct accel_session *s, struct accel_thread *t)
+{
+	int got = (int)accel__session_drain_releases(s);
+
+	return got + poll_once(s, t);
+}
+
 static int poller_ready(void *arg)
 {
 	struct accel_session *s = arg;
@@ -460,10 +478,7 @@ static void poller_loop(struct accel_session *s, struct accel_thread *t)
 
 	while (!atomic_load_explicit(&s->dead, memory_order_relaxed)) {
 		/* Releases first: they make room for this batch's results. */
-		int got = (int)accel__session_drain_releases(s);
-
-		got += poll_once(s, t);
-		if (got)
+		if (accel__session_poll(s, t))
 			continue;
 		/*
 		 * Nothing to do: spin for a while (a client in a tight loop is
@@ -554,17 +569,12 @@ static void *session_main(void *arg)
 	return NULL;
 }
 
-int accel__session_start(struct accel_engine *e, int sock)
+static struct accel_session *session_alloc(struct accel_engine *e, int sock)
 {
-	struct accel_session *s;
-	pthread_attr_t attr;
-	int ret;
+	struct accel_session *s = accel_calloc(1, sizeof(*s));
 
-	s = accel_calloc(1, sizeof(*s));
-	if (!s) {
-		close(sock);
-		return -ENOMEM;
-	}
+	if (!s)
+		return NULL;
 	s->eng = e;
 	s->sock = sock;
 	s->evfd = -1;
@@ -572,6 +582,53 @@ int accel__session_start(struct accel_engine *e, int sock)
 	pthread_cond_init(&s->res_cond, NULL);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle_cond, NULL);
+	return s;
+}
+
+int accel__session_create_local(struct accel_engine *e,
+				const struct accel_shm_params *p,
+				struct accel_session **out)
+{
+	struct accel_session *s = session_alloc(e, -1);
+	int memfd = -1, ret;
+
+	if (!s)
+		return -ENOMEM;
+	ret = accel_shm_layout(p, &s->l);
+	if (ret == 0)
+		ret = map_setup(s, &memfd);
+	if (memfd >= 0)
+		close(memfd);
+	if (ret < 0) {
+		session_free(s);
+		return ret;
+	}
+	*out = s;
+	return 0;
+}
+
+void accel__session_destroy_local(struct accel_session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	for (struct accel_job *j = s->jobs; j; j = j->snext)
+		atomic_store(&j->cancelled, 1);
+	while (s->refs)
+		pthread_cond_wait(&s->idle_cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	session_free(s);
+}
+
+int accel__session_start(struct accel_engine *e, int sock)
+{
+	struct accel_session *s;
+	pthread_attr_t attr;
+	int ret;
+
+	s = session_alloc(e, sock);
+	if (!s) {
+		close(sock);
+		return -ENOMEM;
+	}
 
 	pthread_mutex_lock(&e->lock);
 	if (e->nsessions >= e->o.max_sessions ||

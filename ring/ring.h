@@ -53,7 +53,7 @@ static inline uint32_t accel_ring_entries(const struct accel_ring *r)
  */
 static inline int64_t accel_ring_space(struct accel_ring *r)
 {
-	uint32_t used = r->local - r->peer;
+	uint32_t used = r->local - r->peer, head;
 
 	if (used < accel_ring_entries(r))
 		return accel_ring_entries(r) - used;
@@ -62,10 +62,11 @@ static inline int64_t accel_ring_space(struct accel_ring *r)
 	 * accel_ring_consumed(): it has finished reading the slots it gave
 	 * back before we overwrite them.
 	 */
-	r->peer = accel_load_acquire(&r->hdr->head);
-	used = r->local - r->peer;
+	head = accel_load_acquire(&r->hdr->head);
+	used = r->local - head;
 	if (used > accel_ring_entries(r))
-		return -ACCEL_E_PROTOCOL;
+		return -ACCEL_E_PROTOCOL; /* the bad index is not cached */
+	r->peer = head;
 	return accel_ring_entries(r) - used;
 }
 
@@ -94,7 +95,7 @@ static inline void accel_ring_publish(struct accel_ring *r)
  */
 static inline int64_t accel_ring_avail(struct accel_ring *r)
 {
-	uint32_t ready = r->peer - r->local;
+	uint32_t ready = r->peer - r->local, tail;
 
 	if (ready)
 		return ready;
@@ -103,10 +104,11 @@ static inline int64_t accel_ring_avail(struct accel_ring *r)
 	 * release in accel_ring_publish(), and guarantees the contents of any
 	 * entry in [head, tail).
 	 */
-	r->peer = accel_load_acquire(&r->hdr->tail);
-	ready = r->peer - r->local;
+	tail = accel_load_acquire(&r->hdr->tail);
+	ready = tail - r->local;
 	if (ready > accel_ring_entries(r))
-		return -ACCEL_E_PROTOCOL;
+		return -ACCEL_E_PROTOCOL; /* the bad index is not cached */
+	r->peer = tail;
 	return ready;
 }
 
