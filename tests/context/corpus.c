@@ -130,7 +130,7 @@ unsigned char *corpus_messages(unsigned n, size_t *sizes, size_t *total)
 {
 	static const char *const roles[] = { "user", "assistant", "tool" };
 	size_t tl, pos = 0, used = 0;
-	unsigned char *text = corpus_text(4u << 20, &tl);
+	unsigned char *text = corpus_text(16u << 20, &tl);
 	char *out;
 
 	if (!text)
