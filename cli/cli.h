@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ACCEL_CLI_H
+#define ACCEL_CLI_H
+
+/*
+ * One entry point per subcommand, declared from commands.def. Each gets
+ * argv[0] = its own name and returns the process exit status.
+ */
+#define ACCEL_CMD(name, summary) int accel_cmd_##name(int argc, char **argv);
+#include "commands.def"
+#undef ACCEL_CMD
+
+#endif

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cgroup layer: one cgroup per exec, created only when the policy needs it
+ * (memory or pids limits, or tracking the tree when there is no pid
+ * namespace). cgroup v2 is used for tracking and killing (cgroup.kill) and
+ * for limits when its controllers are enabled; on hybrid hosts the v1 pids
+ * and memory controllers carry the limits. The child joins each cgroup by
+ * writing "0" to a cgroup.procs fd the parent opened, before it can fork.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox_int.h"
+
+static atomic_uint cg_seq;
+
+static int write_at(const char *dir, const char *file, const char *val)
+{
+	char path[400];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static ssize_t read_at(const char *dir, const char *file, char *buf, size_t len)
+{
+	char path[400];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+static int has_controller(const char *dir, const char *name)
+{
+	char buf[256];
+
+	if (read_at(dir, "cgroup.subtree_control", buf, sizeof(buf)) <= 0)
+		return 0;
+	return strstr(buf, name) != NULL;
+}
+
+/* Creates <parent>/<name> and opens its cgroup.procs for the child. */
+static int make(struct sbx_cgroup *cg, const char *parent, const char *name)
+{
+	char path[400];
+	int fd;
+
+	snprintf(cg->dir[cg->n_dir], sizeof(cg->dir[0]), "%s/%s", parent, name);
+	if (mkdir(cg->dir[cg->n_dir], 0755) < 0)
+		return -errno;
+	cg->n_dir++;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dir[cg->n_dir - 1]);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	cg->procs_fd[cg->n_procs++] = fd;
+	return 0;
+}
+
+int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
+			     struct sbx_cgroup *cg)
+{
+	const struct accel_sandbox_features *f = accel_sandbox_probe();
+	char name[64], val[32];
+	int ret = 0, v2_mem = 0, v2_pids = 0;
+
+	memset(cg, 0, sizeof(*cg));
+	snprintf(name, sizeof(name), "accel-sbx-%d-%u", getpid(),
+		 atomic_fetch_add(&cg_seq, 1));
+	if (f->cgroup_v2[0]) {
+		ret = make(cg, f->cgroup_v2, name);
+		if (ret)
+			goto err;
+		cg->version = 2;
+		v2_mem = sb->mem_bytes &&
+			 has_controller(f->cgroup_v2, "memory");
+		v2_pids = sb->pids_max && has_controller(f->cgroup_v2, "pids");
+		if (v2_mem) {
+			snprintf(val, sizeof(val), "%llu",
+				 (unsigned long long)sb->mem_bytes);
+			ret = write_at(cg->dir[0], "memory.max", val);
+			if (!ret)
+				ret = write_at(cg->dir[0], "memory.swap.max",
+					       "0");
+			if (ret == -ENOENT)
+				ret = 0;
+		}
+		if (!ret && v2_pids) {
+			snprintf(val, sizeof(val), "%llu",
+				 (unsigned long long)sb->pids_max);
+			ret = write_at(cg->dir[0], "pids.max", val);
+		}
+		if (ret)
+			goto err;
+	}
+	if (sb->pids_max && !v2_pids && f->cgroup_v1_pids[0]) {
+		ret = make(cg, f->cgroup_v1_pids, name);
+		if (!ret) {
+			snprintf(val, sizeof(val), "%llu",
+				 (unsigned long long)sb->pids_max);
+			ret = write_at(cg->dir[cg->n_dir - 1], "pids.max", val);
+		}
+		if (ret)
+			goto err;
+		if (!cg->version)
+			cg->version = 1;
+	}
+	if (sb->mem_bytes && !v2_mem && f->cgroup_v1_memory[0]) {
+		ret = make(cg, f->cgroup_v1_memory, name);
+		if (!ret) {
+			snprintf(val, sizeof(val), "%llu",
+				 (unsigned long long)sb->mem_bytes);
+			ret = write_at(cg->dir[cg->n_dir - 1],
+				       "memory.limit_in_bytes", val);
+			/* Without swap accounting memsw is absent; swap
+			 * then also counts against nothing, which is the
+			 * host's choice. */
+			if (!ret && write_at(cg->dir[cg->n_dir - 1],
+					     "memory.memsw.limit_in_bytes",
+					     val) == -EINVAL)
+				ret = -EINVAL;
+		}
+		if (ret)
+			goto err;
+		if (!cg->version)
+			cg->version = 1;
+	}
+	return 0;
+err:
+	accel__sbx_cgroup_destroy(cg);
+	return ret;
+}
+
+/* Signals every process listed in dir/cgroup.procs; returns how many. */
+static int signal_procs(const char *dir, int sig)
+{
+	char path[400], buf[4096];
+	int fd, count = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	/* A pid list longer than the buffer is read in pieces; a pid cut in
+	 * two is signalled on the next pass of the caller's loop. */
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		char *p = buf, *end;
+
+		buf[n] = '\0';
+		while (*p) {
+			long pid = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (pid > 0 && kill((pid_t)pid, sig) == 0)
+				count++;
+			p = end;
+			while (*p == '\n')
+				p++;
+		}
+	}
+	close(fd);
+	return count;
+}
+
+void accel__sbx_cgroup_kill(const struct sbx_cgroup *cg, int sig)
+{
+	if (cg->version == 2 && sig == SIGKILL &&
+	    write_at(cg->dir[0], "cgroup.kill", "1") == 0)
+		return;
+	/*
+	 * v1 has no atomic kill: a fork bomb can add processes while we
+	 * signal. The pids limit bounds it, and repeated passes catch the
+	 * stragglers.
+	 */
+	for (int pass = 0; pass < 16; pass++) {
+		int n = 0;
+
+		for (int i = 0; i < cg->n_dir; i++)
+			n += signal_procs(cg->dir[i], sig);
+		if (!n || sig != SIGKILL)
+			break;
+	}
+}
+
+int accel__sbx_cgroup_empty(const struct sbx_cgroup *cg)
+{
+	char buf[256];
+
+	for (int i = 0; i < cg->n_dir; i++) {
+		ssize_t n =
+			read_at(cg->dir[i], "cgroup.procs", buf, sizeof(buf));
+		if (n > 0)
+			return 0;
+	}
+	return 1;
+}
+
+uint64_t accel__sbx_cgroup_peak(const struct sbx_cgroup *cg)
+{
+	char buf[64];
+
+	for (int i = 0; i < cg->n_dir; i++) {
+		if (read_at(cg->dir[i], "memory.max_usage_in_bytes", buf,
+			    sizeof(buf)) > 0 ||
+		    read_at(cg->dir[i], "memory.peak", buf, sizeof(buf)) > 0)
+			return strtoull(buf, NULL, 10);
+	}
+	return 0;
+}
+
+static uint64_t field(const char *dir, const char *file, const char *key)
+{
+	char buf[1024], *p;
+
+	if (read_at(dir, file, buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strstr(buf, key);
+	if (!p)
+		return 0;
+	return strtoull(p + strlen(key), NULL, 10);
+}
+
+/* ACCEL_SANDBOX_R_OOM / _PIDS_LIMIT when a limit was hit. */
+uint32_t accel__sbx_cgroup_events(const struct sbx_cgroup *cg)
+{
+	uint32_t flags = 0;
+
+	for (int i = 0; i < cg->n_dir; i++) {
+		if (field(cg->dir[i], "memory.oom_control", "oom_kill ") ||
+		    field(cg->dir[i], "memory.events", "oom_kill ") ||
+		    field(cg->dir[i], "memory.failcnt", ""))
+			flags |= ACCEL_SANDBOX_R_OOM;
+		if (field(cg->dir[i], "pids.events", "max "))
+			flags |= ACCEL_SANDBOX_R_PIDS_LIMIT;
+	}
+	return flags;
+}
+
+void accel__sbx_cgroup_destroy(struct sbx_cgroup *cg)
+{
+	for (int i = 0; i < cg->n_procs; i++)
+		close(cg->procs_fd[i]);
+	cg->n_procs = 0;
+	/* rmdir fails with EBUSY while a dying process is still listed;
+	 * the caller killed and reaped, so this settles quickly. */
+	for (int i = cg->n_dir - 1; i >= 0; i--) {
+		for (int tries = 0; tries < 200; tries++) {
+			if (rmdir(cg->dir[i]) == 0 || errno == ENOENT)
+				break;
+			if (errno != EBUSY)
+				break;
+			usleep(1000);
+		}
+	}
+	cg->n_dir = 0;
+	cg->version = 0;
+}

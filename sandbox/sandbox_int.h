@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ACCEL_SANDBOX_INT_H
+#define ACCEL_SANDBOX_INT_H
+
+/*
+ * Private to sandbox/: the compiled policy, the per-exec child plan and the
+ * helpers each layer file exports to the others. Functions named
+ * accel__sbx_*_child() run in the vfork-style child: they may only make
+ * system calls and touch precomputed memory (no malloc, no locks, no stdio).
+ */
+
+#include <linux/filter.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/resource.h>
+
+#include "sandbox.h"
+
+/* Landlock uapi, defined here because Debian 12's headers stop at ABI 2. */
+#define LL_FS_EXECUTE	       (1ull << 0)
+#define LL_FS_WRITE_FILE       (1ull << 1)
+#define LL_FS_READ_FILE	       (1ull << 2)
+#define LL_FS_READ_DIR	       (1ull << 3)
+#define LL_FS_REMOVE_DIR       (1ull << 4)
+#define LL_FS_REMOVE_FILE      (1ull << 5)
+#define LL_FS_MAKE_CHAR	       (1ull << 6)
+#define LL_FS_MAKE_DIR	       (1ull << 7)
+#define LL_FS_MAKE_REG	       (1ull << 8)
+#define LL_FS_MAKE_SOCK	       (1ull << 9)
+#define LL_FS_MAKE_FIFO	       (1ull << 10)
+#define LL_FS_MAKE_BLOCK       (1ull << 11)
+#define LL_FS_MAKE_SYM	       (1ull << 12)
+#define LL_FS_REFER	       (1ull << 13) /* ABI 2 */
+#define LL_FS_TRUNCATE	       (1ull << 14) /* ABI 3 */
+#define LL_FS_IOCTL_DEV	       (1ull << 15) /* ABI 5 */
+#define LL_NET_BIND_TCP	       (1ull << 0)  /* ABI 4 */
+#define LL_NET_CONNECT_TCP     (1ull << 1)
+#define LL_SCOPE_ABSTRACT_UNIX (1ull << 0) /* ABI 6 */
+#define LL_SCOPE_SIGNAL	       (1ull << 1)
+
+/* Rights that make sense on a non-directory. */
+#define LL_FS_FILE_BITS                                                        \
+	(LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | \
+	 LL_FS_IOCTL_DEV)
+#define LL_FS_READ_BITS (LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR)
+
+/* One Landlock path rule, kept for --explain. */
+struct sbx_llrule {
+	char *path;
+	uint64_t access;
+};
+
+enum sbx_mount_kind {
+	SBX_MNT_HIDE_DIR,  /* empty mode-000 read-only tmpfs on a denied dir */
+	SBX_MNT_HIDE_FILE, /* /dev/null bound read-only, nodev, on a file */
+	SBX_MNT_RO_BIND,   /* bind a protected path on itself, read-only */
+	SBX_MNT_TMP,	   /* fresh tmpfs on /tmp */
+	SBX_MNT_PROC,	   /* fresh proc for the new pid namespace */
+};
+
+struct sbx_mount {
+	uint32_t kind;
+	unsigned long keep; /* mount flags of the underlying mount to keep */
+	char *path;
+};
+
+struct sbx_rlimit {
+	int resource;
+	struct rlimit lim;
+};
+
+struct accel_sandbox {
+	uint32_t layers; /* ACCEL_SANDBOX_L_* this policy applies */
+	uint32_t landlock_abi;
+	uint32_t net;
+	uint32_t flags;
+	uint32_t clone_ns;	/* CLONE_NEW* flags for clone() */
+	int ruleset_fd;		/* Landlock ruleset, -1 without */
+	struct sock_fprog prog; /* exported seccomp BPF */
+	int notify;		/* prog returns SECCOMP_RET_USER_NOTIF */
+	char uid_map[48];
+	char gid_map[48];
+	struct sbx_mount *mounts;
+	size_t n_mounts;
+	struct sbx_rlimit rl[6];
+	int n_rl;
+	uint64_t mem_bytes;
+	uint64_t pids_max;
+	char **env_allow;
+	size_t n_env_allow;
+	char **read, **write, **deny, **readonly;
+	size_t n_read, n_write, n_deny, n_readonly;
+	struct sbx_llrule *llrules;
+	size_t n_llrules;
+	size_t cap_llrules;
+};
+
+/* What the parent hands the child; lives on the parent's stack. */
+struct sbx_child {
+	const struct accel_sandbox *sb;
+	int fd_in, fd_out, fd_err;
+	int report_fd;	  /* socket to pass the seccomp listener, or -1 */
+	int parent_pidfd; /* readable once the engine has died, or -1 */
+	int cg_fds[3];
+	int n_cg;
+	const char *cwd;
+	char *const *argv;
+	char *const *envp;
+	const char *path_env; /* PATH of the sandbox environment */
+	char *pathbuf;	      /* PATH_MAX scratch for the PATH search */
+	/* Written by the child, read by the parent after clone returns. */
+	volatile uint32_t step;
+	volatile int err;
+};
+
+/* probe.c */
+int accel__sbx_parent_pidfd(void);
+
+/* landlock.c */
+int accel__sbx_landlock_compile(struct accel_sandbox *sb);
+int accel__sbx_landlock_child(const struct sbx_child *c);
+long accel__sbx_ll_create(const void *attr, size_t size, uint32_t flags);
+
+/* seccomp.c */
+int accel__sbx_seccomp_compile(struct accel_sandbox *sb);
+int accel__sbx_seccomp_child(const struct sbx_child *c);
+/* Receives one notification, records it in res, denies it. */
+int accel__sbx_seccomp_handle(int listener, struct accel_sandbox_result *res);
+
+/* ns.c */
+int accel__sbx_mounts_compile(struct accel_sandbox *sb);
+int accel__sbx_idmap_child(const struct sbx_child *c);
+int accel__sbx_mounts_child(const struct sbx_child *c);
+int accel__sbx_netns_child(const struct sbx_child *c);
+
+/* cgroup.c */
+struct sbx_cgroup {
+	int version;	  /* 0 none, 1, 2 */
+	char dir[3][320]; /* created directories (v2, or v1 pids, memory) */
+	int n_dir;
+	int procs_fd[3]; /* cgroup.procs of each, for the child */
+	int n_procs;
+};
+
+int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
+			     struct sbx_cgroup *cg);
+void accel__sbx_cgroup_kill(const struct sbx_cgroup *cg, int sig);
+int accel__sbx_cgroup_empty(const struct sbx_cgroup *cg);
+uint64_t accel__sbx_cgroup_peak(const struct sbx_cgroup *cg);
+uint32_t accel__sbx_cgroup_events(const struct sbx_cgroup *cg);
+void accel__sbx_cgroup_destroy(struct sbx_cgroup *cg);
+
+/* output.c: head + tail capture of one stream. */
+struct sbx_capture {
+	char *buf; /* head_cap + tail_cap + 1 */
+	uint32_t head_cap, tail_cap;
+	uint32_t head_len;
+	uint64_t total;
+	/* tail is a ring of tail_cap bytes after the head */
+	uint64_t tail_written;
+};
+
+int accel__sbx_capture_init(struct sbx_capture *c, uint32_t head,
+			    uint32_t tail);
+void accel__sbx_capture_add(struct sbx_capture *c, const char *p, size_t n);
+/* Moves the capture into out (linearising the tail). */
+void accel__sbx_capture_finish(struct sbx_capture *c,
+			       struct accel_sandbox_output *out);
+void accel__sbx_capture_free(struct sbx_capture *c);
+
+/* spawn.c */
+int accel__sbx_clone(struct sbx_child *c, int *pidfd, pid_t *pid);
+
+#endif
