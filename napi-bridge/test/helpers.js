@@ -1,0 +1,54 @@
+'use strict';
+// Shared by the bridge tests. The engine and addon come from
+// $ACCEL_ENGINE / $ACCEL_ADDON, else from <repo>/build (see lib/index.js).
+const v8 = require('node:v8');
+const vm = require('node:vm');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const accel = require('../lib/index.js');
+
+const REPO = path.resolve(__dirname, '..', '..');
+
+/* A real gc() even without --expose-gc on the command line. */
+function getGc() {
+	if (typeof global.gc === 'function')
+		return global.gc;
+	v8.setFlagsFromString('--expose-gc');
+	return vm.runInNewContext('gc');
+}
+
+function tick() {
+	return new Promise((resolve) => setImmediate(resolve));
+}
+
+/*
+ * Collects garbage until pred() holds, letting the buffers' finalizers
+ * (which Node runs from setImmediate after a GC) and the engine catch up.
+ * Bounded by a number of rounds, not by time.
+ */
+async function gcUntil(pred, rounds = 200) {
+	const gc = getGc();
+	for (let i = 0; i < rounds; i++) {
+		if (await pred())
+			return true;
+		gc();
+		await tick();
+		await tick();
+	}
+	return pred();
+}
+
+/* Real inputs from the machine: headers, node_modules files. */
+function realFiles() {
+	const cands = [
+		path.join(REPO, 'node_modules/typescript/lib/lib.dom.d.ts'),
+		path.join(REPO, 'node_modules/lodash/lodash.js'),
+		'/usr/include/stdio.h',
+		'/usr/include/linux/io_uring.h',
+		path.join(REPO, 'node_modules/js-tiktoken/package.json'),
+	];
+	return cands.filter((f) => fs.existsSync(f));
+}
+
+module.exports = { accel, getGc, tick, gcUntil, realFiles, REPO };
