@@ -380,6 +380,20 @@ int accel_sandbox_run(const struct accel_sandbox *sb,
 		      const struct accel_sandbox_drive_opts *opts,
 		      struct accel_sandbox_result *res);
 
+/*
+ * Unpacks `count` strings from a wire buffer laid out as, for each string, a
+ * little-endian uint32_t length followed by that many bytes (no NUL). The
+ * whole buffer must be consumed. For the engine's exec op: the buffer must be
+ * a private copy (not the shared mapping).
+ *
+ * Returns 0 with *out set to a NULL-terminated vector in one allocation
+ * (free it with accel_free()), `err` (pass -ACCEL_E_SANDBOX_ARGV or
+ * -ACCEL_E_SANDBOX_ENV) when a length runs past the buffer, a string holds a
+ * NUL byte, one string exceeds 128 KiB or all exceed 2 MiB, or -ENOMEM.
+ */
+int accel_sandbox_strv_unpack(const void *buf, size_t len, uint32_t count,
+			      int err, char ***out);
+
 /* Frees the output buffers of a result (the struct itself is the caller's). */
 void accel_sandbox_result_free(struct accel_sandbox_result *res);
 
