@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "accel_err.h" /* the -ACCEL_E_* codes returned here */
+
 /*
  * Line diff, word diff, patch apply and 3-way merge over caller memory.
  *
@@ -48,9 +50,10 @@ enum accel_diff_algorithm {
 #define ACCEL_DIFF_FLAGS_ALL	      0x1ffu
 
 /*
- * Options of one diff. Zero-initialised options mean: Myers, no ignore
- * flags, 3 lines of context, no paths ("--- a" / "+++ b" headers are then
- * left out and the text starts at the first "@@").
+ * Options of one diff. A NULL options pointer means: Myers, no ignore
+ * flags, 3 lines of context, no paths. Without paths the "--- a/..." /
+ * "+++ b/..." header lines are left out and the text starts at the first
+ * "@@" line.
  */
 struct accel_diff_opts {
 	uint32_t algorithm; /* enum accel_diff_algorithm */

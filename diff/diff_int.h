@@ -52,6 +52,9 @@ static inline const char *rec_ptr(const struct dfile *f, uint32_t i)
 /* lines.c */
 int accel__diff_prepare(struct denv *env, const char *a, size_t alen,
 			const char *b, size_t blen, uint32_t flags);
+/* Same, but records are word or character tokens (accel_diff_words). */
+int accel__diff_prepare_tokens(struct denv *env, const char *a, size_t alen,
+			       const char *b, size_t blen, uint32_t mode);
 void accel__diff_free(struct denv *env);
 int accel__diff_is_blank(const char *p, size_t len);
 /* 1 when two records are equal under the whitespace flags, 0 if not,

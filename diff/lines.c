@@ -91,6 +91,60 @@ static size_t normalize(const char *p, size_t len, uint32_t flags, char *dst)
 	return len;
 }
 
+static inline int word_byte(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
+
+/* Length of the token at p (mode: ACCEL_DIFF_WORDS or ACCEL_DIFF_CHARS). */
+static size_t token_len(const unsigned char *p, size_t left, uint32_t mode)
+{
+	size_t n = 1;
+
+	if (mode == ACCEL_DIFF_CHARS) {
+		/* One UTF-8 code point; a stray byte is a token of its own. */
+		if (p[0] >= 0xc0)
+			while (n < left && n < 4 && (p[n] & 0xc0) == 0x80)
+				n++;
+		return n;
+	}
+	if (word_byte(p[0])) {
+		while (n < left && word_byte(p[n]))
+			n++;
+	} else if (is_space(p[0])) {
+		while (n < left && is_space(p[n]) && p[n] != '\n' &&
+		       p[0] != '\n')
+			n++;
+	}
+	return n;
+}
+
+/* Splits into tokens instead of lines: records are tokens. */
+static int split_tokens(struct dfile *f, const char *p, size_t len,
+			uint32_t mode)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; i < len; i += token_len(u + i, len - i, mode))
+		n++;
+	f->base = p;
+	f->nrec = n;
+	f->off = accel_malloc(((size_t)n + 1) * sizeof(*f->off));
+	f->ha = accel_malloc(((size_t)n + 1) * sizeof(*f->ha));
+	f->rchg = accel_calloc((size_t)n + 2, 1);
+	if (!f->off || !f->ha || !f->rchg)
+		return -ENOMEM;
+	f->rchg++;
+	n = 0;
+	for (i = 0; i < len; i += token_len(u + i, len - i, mode))
+		f->off[n++] = (uint32_t)i;
+	f->off[n] = (uint32_t)len;
+	return 0;
+}
+
 static int split(struct dfile *f, const char *p, size_t len)
 {
 	const char *end = p + len, *q = p;
@@ -184,8 +238,8 @@ static void classify(struct itab *t, struct dfile *f, uint32_t flags)
 	}
 }
 
-int accel__diff_prepare(struct denv *env, const char *a, size_t alen,
-			const char *b, size_t blen, uint32_t flags)
+static int prepare(struct denv *env, const char *a, size_t alen, const char *b,
+		   size_t blen, uint32_t flags, int tokens, uint32_t mode)
 {
 	struct itab t = { 0 };
 	uint64_t total, cap = 16;
@@ -196,10 +250,12 @@ int accel__diff_prepare(struct denv *env, const char *a, size_t alen,
 	env->flags = flags;
 	if (alen > ACCEL_DIFF_MAX_INPUT || blen > ACCEL_DIFF_MAX_INPUT)
 		return -ACCEL_E_TOO_LARGE;
-	ret = split(&env->f1, a, alen);
+	ret = tokens ? split_tokens(&env->f1, a, alen, mode) :
+		       split(&env->f1, a, alen);
 	if (ret)
 		goto err;
-	ret = split(&env->f2, b, blen);
+	ret = tokens ? split_tokens(&env->f2, b, blen, mode) :
+		       split(&env->f2, b, blen);
 	if (ret)
 		goto err;
 
@@ -244,6 +300,18 @@ err_tab:
 err:
 	accel__diff_free(env);
 	return ret;
+}
+
+int accel__diff_prepare(struct denv *env, const char *a, size_t alen,
+			const char *b, size_t blen, uint32_t flags)
+{
+	return prepare(env, a, alen, b, blen, flags, 0, 0);
+}
+
+int accel__diff_prepare_tokens(struct denv *env, const char *a, size_t alen,
+			       const char *b, size_t blen, uint32_t mode)
+{
+	return prepare(env, a, alen, b, blen, 0, 1, mode);
 }
 
 static void file_free(struct dfile *f)

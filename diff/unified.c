@@ -259,7 +259,7 @@ static int write_text(const struct denv *env, const struct dchange *ch, long n,
 
 	while ((first = accel__diff_next_hunk(ch, n, first, ctx, interhunk,
 					      &last)) >= 0) {
-		uint32_t s1, s2, e1, e2, i1;
+		uint32_t s1, s2, e1, e2, i2;
 		char hdr[64], *p = hdr;
 
 		if (o->len == 0 && (ret = put_header(o, opts)))
@@ -279,17 +279,19 @@ static int write_text(const struct denv *env, const struct dchange *ch, long n,
 		memcpy(p, " @@\n", 4);
 		if (accel__dbuf_put(o, hdr, (size_t)(p + 4 - hdr)))
 			return -ENOMEM;
-		i1 = s1;
+		/* Context comes from b, as git emits it (it matters when
+		 * whitespace is ignored). */
+		i2 = s2;
 		for (long k = first; k <= last; k++) {
 			const struct dchange *c = &ch[k];
 
-			if (put_lines(o, f1, ' ', i1, c->i1) ||
+			if (put_lines(o, f2, ' ', i2, c->i2) ||
 			    put_lines(o, f1, '-', c->i1, c->i1 + c->chg1) ||
 			    put_lines(o, f2, '+', c->i2, c->i2 + c->chg2))
 				return -ENOMEM;
-			i1 = c->i1 + c->chg1;
+			i2 = c->i2 + c->chg2;
 		}
-		if (put_lines(o, f1, ' ', i1, e1))
+		if (put_lines(o, f2, ' ', i2, e2))
 			return -ENOMEM;
 		first = last + 1;
 	}
@@ -341,6 +343,8 @@ int accel_diff(const char *a, size_t alen, const char *b, size_t blen,
 	memset(res, 0, sizeof(*res));
 	if (uopts)
 		opts = *uopts;
+	else
+		opts.context = -1;
 	if (opts.algorithm > ACCEL_DIFF_HISTOGRAM ||
 	    (opts.flags & ~ACCEL_DIFF_FLAGS_ALL))
 		return -ACCEL_E_DIFF_BAD_OPTS;

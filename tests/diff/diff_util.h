@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ACCEL_TEST_DIFF_UTIL_H
+#define ACCEL_TEST_DIFF_UTIL_H
+
+#include <stddef.h>
+
+/*
+ * Helpers of the diff tests: the real file pairs written by make_pairs.sh,
+ * file I/O and running the reference tools (git, GNU diff, GNU patch).
+ */
+
+struct tpair {
+	char name[256];
+	char a[1024], b[1024], c[1024]; /* c: theirs of a triple */
+};
+
+/* Loads pairs.txt (triples = 0) or triples.txt. Returns the count. */
+int tpairs_load(int triples, struct tpair **out);
+
+/* Reads a whole file; *len set. Aborts the test on failure. */
+char *tread(const char *path, size_t *len);
+void twrite(const char *path, const char *p, size_t len);
+
+/*
+ * Runs a shell command, returns its stdout (malloc'ed, *len set) and the
+ * exit status in *status.
+ */
+char *trun(const char *cmd, size_t *len, int *status);
+
+/* Makes a fresh temporary directory; returns its path (static buffer). */
+const char *ttmpdir(char *buf, size_t size);
+
+/* Strips git's "diff --git"/"index" lines and the function name after
+ * "@@ ... @@" so that git's output can be compared with ours. */
+char *tstrip_git(const char *p, size_t len, size_t *out_len);
+
+/* Size limit of one input in the default run (the long run has none). */
+size_t tmax_input(void);
+
+#endif
