@@ -115,7 +115,7 @@ ssize_t accel_context_zstd_decompress(struct accel_context_zstd *z, void *dst,
 /*
  * Reads the content size recorded in the first frame's header. Returns 1 and
  * sets *size when it is recorded, 0 when the frame does not record it
- * (streamed frames), or a negative error as for decompress when src does not
+ * (streamed frames, or a skippable frame first), or a negative error as for decompress when src does not
  * start with a valid frame header. The size is a claim of the (possibly
  * hostile) producer: cap allocations by your own limit.
  */
@@ -124,7 +124,9 @@ int accel_context_zstd_content_size(const void *src, size_t src_len,
 
 /*
  * Decompresses src into a buffer allocated with accel_malloc(), growing it
- * as needed (frames without a recorded size are streamed). Fails with
+ * as needed (frames that do not record their size are decoded into a buffer
+ * that doubles, at most about twice the work of one decode); it accepts
+ * exactly what accel_context_zstd_decompress() accepts. Fails with
  * -ACCEL_E_ZSTD_TOO_LARGE once the output would exceed max_out bytes. On
  * success returns the size and sets *out (free with accel_free()).
  */

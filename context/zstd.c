@@ -198,99 +198,88 @@ ssize_t accel_context_zstd_decompress(struct accel_context_zstd *z, void *dst,
 	return (ssize_t)r;
 }
 
+/* 1 for a zstd frame magic, 2 for a skippable frame's, 0 otherwise. */
+static int frame_kind(const void *src, size_t len)
+{
+	const unsigned char *p = src;
+	uint32_t magic;
+
+	if (len < 4)
+		return 0;
+	magic = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+	if (magic == ZSTD_MAGICNUMBER)
+		return 1;
+	if ((magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START)
+		return 2;
+	return 0;
+}
+
 int accel_context_zstd_content_size(const void *src, size_t src_len,
 				    uint64_t *size)
 {
 	unsigned long long cs = ZSTD_getFrameContentSize(src, src_len);
 
 	if (cs == ZSTD_CONTENTSIZE_ERROR) {
-		const unsigned char *p = src;
-		uint32_t magic;
-
 		/* Foreign bytes, or a zstd header that is short or broken. */
 		if (src_len < 4)
 			return -ACCEL_E_ZSTD_TRUNCATED;
-		magic = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-		if (magic != ZSTD_MAGICNUMBER &&
-		    (magic & 0xfffffff0u) != ZSTD_MAGIC_SKIPPABLE_START)
+		if (!frame_kind(src, src_len))
 			return -ACCEL_E_ZSTD_NOT_FRAME;
 		return src_len < 18 /* ZSTD_FRAMEHEADERSIZE_MAX */ ?
 			       -ACCEL_E_ZSTD_TRUNCATED :
 			       -ACCEL_E_ZSTD_CORRUPT;
 	}
-	if (cs == ZSTD_CONTENTSIZE_UNKNOWN)
+	/* A skippable frame "records" 0; what follows it is unknown. */
+	if (cs == ZSTD_CONTENTSIZE_UNKNOWN || frame_kind(src, src_len) == 2)
 		return 0;
 	*size = cs;
 	return 1;
 }
 
 /*
- * Streams src into a growing buffer. Used when the frame does not record its
- * size, or records one we cannot trust for the allocation.
+ * Decodes src into a buffer that doubles until the output fits or max_out is
+ * reached. This re-runs the one-shot decoder rather than switching to the
+ * streaming one: the two accept slightly different sets of malformed frames
+ * (the streaming decoder also enforces the frame's window size), and the
+ * allocating call must accept exactly what accel_context_zstd_decompress()
+ * accepts. A failed attempt stops once dst is full, so the total work is
+ * bounded by about twice that of the final, successful run.
  */
 static ssize_t decompress_grow(struct accel_context_zstd *z, const void *src,
 			       size_t src_len,
 			       const struct accel_context_dict *dict,
-			       size_t max_out, size_t hint, void **out)
+			       size_t max_out, size_t cap, void **out)
 {
-	ZSTD_inBuffer in = { src, src_len, 0 };
-	ZSTD_outBuffer ob = { NULL, 0, 0 };
-	size_t r = 1;
-	size_t cap = hint ? hint : 4096;
-	void *buf;
-	int ret;
+	void *buf = NULL, *nb;
+	ssize_t n;
 
-	ZSTD_DCtx_reset(z->d, ZSTD_reset_session_and_parameters);
-	z->dctx_ref = 1;
-	if (dict) {
-		r = ZSTD_DCtx_refDDict(z->d, dict->ddict);
-		if (ZSTD_isError(r))
-			return accel__context_zstd_err(r);
+	if (cap < 4096)
+		cap = 4096;
+	for (;;) {
+		if (cap > max_out)
+			cap = max_out;
+		nb = accel_realloc(buf, cap ? cap : 1);
+		if (!nb) {
+			n = -ENOMEM;
+			break;
+		}
+		buf = nb;
+		n = accel_context_zstd_decompress(z, buf, cap, src, src_len,
+						  dict);
+		if (n != -ACCEL_E_ZSTD_DST_SMALL)
+			break;
+		if (cap >= max_out) {
+			n = -ACCEL_E_ZSTD_TOO_LARGE;
+			break;
+		}
+		cap = cap > max_out / 2 ? max_out : cap * 2;
 	}
-	if (cap > max_out)
-		cap = max_out ? max_out : 1;
-	buf = accel_malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	ob.dst = buf;
-	ob.size = cap;
-	while (in.pos < in.size || r != 0) {
-		if (ob.pos == ob.size) {
-			size_t ncap;
-
-			if (ob.size >= max_out) {
-				ret = -ACCEL_E_ZSTD_TOO_LARGE;
-				goto err_free;
-			}
-			ncap = ob.size > max_out / 2 ? max_out : ob.size * 2;
-			buf = accel_realloc(ob.dst, ncap);
-			if (!buf) {
-				ret = -ENOMEM;
-				goto err_free;
-			}
-			ob.dst = buf;
-			ob.size = ncap;
-		}
-		size_t before_in = in.pos, before_out = ob.pos;
-
-		r = ZSTD_decompressStream(z->d, &ob, &in);
-		if (ZSTD_isError(r)) {
-			ret = accel__context_zstd_err(r);
-			goto err_free;
-		}
-		/* Input exhausted inside a frame with output room to spare. */
-		if (r != 0 && in.pos == in.size && ob.pos < ob.size &&
-		    before_in == in.pos && before_out == ob.pos) {
-			ret = -ACCEL_E_ZSTD_TRUNCATED;
-			goto err_free;
-		}
+	if (n < 0) {
+		accel_free(buf);
+		return n;
 	}
-	*out = ob.dst;
-	return (ssize_t)ob.pos;
-
-err_free:
-	accel_free(ob.dst);
-	return ret;
+	*out = buf;
+	return n;
 }
 
 ssize_t accel_context_zstd_decompress_alloc(
@@ -314,7 +303,7 @@ ssize_t accel_context_zstd_decompress_alloc(
 	 * Fast path: a single frame that records its size and is within the
 	 * limit decompresses in one call into an exact buffer. If there is
 	 * more after it (concatenated frames) the call fails with
-	 * dst_small and we fall back to streaming.
+	 * dst_small and we fall back to a growing buffer.
 	 */
 	if (ret == 1 && cs > max_out)
 		return -ACCEL_E_ZSTD_TOO_LARGE;
