@@ -60,17 +60,66 @@ static int plan(struct accel_sandbox *sb, uint32_t kind, const char *path)
 	return 0;
 }
 
+static int planned(const struct accel_sandbox *sb, const char *path)
+{
+	for (size_t i = 0; i < sb->n_mounts; i++)
+		if (!strcmp(sb->mounts[i].path, path))
+			return 1;
+	return 0;
+}
+
+/*
+ * A read-only bind of W/.git/hooks does not stop `mv W/.git W/old; mkdir -p
+ * W/.git/hooks`: a directory holding a mount point can be renamed. Pinning
+ * every directory between the writable root and the protected path (a bind
+ * mount of itself, still writable) makes such renames fail with EBUSY.
+ */
+static int pin_ancestors(struct accel_sandbox *sb, const char *path)
+{
+	char buf[4096];
+	size_t root = 0, len = strlen(path);
+	int ret = 0;
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	for (size_t i = 0; i < sb->n_write; i++) {
+		size_t wl = strlen(sb->write[i]);
+
+		if (wl > root && !strncmp(path, sb->write[i], wl) &&
+		    path[wl] == '/')
+			root = wl;
+	}
+	if (!root)
+		return 0;
+	memcpy(buf, path, len + 1);
+	for (size_t i = root + 1; !ret && i < len; i++) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		if (!planned(sb, buf))
+			ret = plan(sb, SBX_MNT_PIN, buf);
+		buf[i] = '/';
+	}
+	return ret;
+}
+
 int accel__sbx_mounts_compile(struct accel_sandbox *sb)
 {
+	size_t cap = 2 + sb->n_deny + sb->n_readonly;
 	struct stat st;
 	int ret = 0;
 
-	sb->mounts = accel_calloc(sb->n_deny + sb->n_readonly + 2,
-				  sizeof(*sb->mounts));
+	/* Pins: at most one per path component of each protected path. */
+	for (size_t i = 0; i < sb->n_readonly; i++)
+		for (const char *c = sb->readonly[i]; *c; c++)
+			cap += *c == '/';
+	sb->mounts = accel_calloc(cap, sizeof(*sb->mounts));
 	if (!sb->mounts)
 		return -ENOMEM;
 	if (sb->flags & ACCEL_SANDBOX_F_PRIVATE_TMP)
 		ret = plan(sb, SBX_MNT_TMP, "/tmp");
+	for (size_t i = 0; !ret && i < sb->n_readonly; i++)
+		ret = pin_ancestors(sb, sb->readonly[i]);
 	for (size_t i = 0; !ret && i < sb->n_readonly; i++)
 		ret = plan(sb, SBX_MNT_RO_BIND, sb->readonly[i]);
 	/* Hidden last among the paths, so that a denied path inside a
@@ -140,6 +189,8 @@ static int do_mount(const struct sbx_mount *m)
 			     "mode=1777");
 	case SBX_MNT_PROC:
 		return mount("proc", "/proc", "proc", lock, NULL);
+	case SBX_MNT_PIN:
+		return mount(m->path, m->path, NULL, MS_BIND, NULL);
 	}
 	errno = EINVAL;
 	return -1;

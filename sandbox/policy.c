@@ -380,8 +380,9 @@ static const char *const net_names[] = { "none", "loopback", "full" };
 int accel_sandbox_explain(const struct accel_sandbox *sb, int fd)
 {
 	const struct accel_sandbox_features *f = accel_sandbox_probe();
-	static const char *const kinds[] = { "hide-dir", "hide-file",
-					     "read-only", "tmpfs", "proc" };
+	static const char *const kinds[] = { "hide-dir",  "hide-file",
+					     "read-only", "tmpfs",
+					     "proc",	  "pin" };
 
 	dprintf(fd, "kernel: landlock ABI %u, cgroup v%u, io_uring %s\n",
 		f->landlock_abi, f->cgroup_version, f->io_uring ? "yes" : "no");

@@ -56,6 +56,7 @@ enum sbx_mount_kind {
 	SBX_MNT_RO_BIND,   /* bind a protected path on itself, read-only */
 	SBX_MNT_TMP,	   /* fresh tmpfs on /tmp */
 	SBX_MNT_PROC,	   /* fresh proc for the new pid namespace */
+	SBX_MNT_PIN, /* bind a directory on itself: it cannot be renamed */
 };
 
 struct sbx_mount {
