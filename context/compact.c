@@ -444,3 +444,79 @@ out:
 	accel_free(p.scratch);
 	return ret;
 }
+
+int accel_context_select_recent(
+	const struct accel_context_recent_msg *msgs, uint32_t n,
+	const struct accel_context_seg *segs, uint32_t n_segs,
+	uint64_t max_tokens, uint32_t preserve_last,
+	accel_context_count_fn count_fn, void *count_arg, uint32_t *selected,
+	uint64_t *tokens, struct accel_context_recent *res)
+{
+	uint64_t *tk = tokens, remaining, preserved = 0;
+	uint32_t first_old, ns = 0;
+	int ret = 0;
+
+	if (!count_fn || !res || (n && (!msgs || !selected)))
+		return -ACCEL_E_BAD_ARG;
+	if (!tk) {
+		tk = accel_malloc((n ? n : 1) * sizeof(*tk));
+		if (!tk)
+			return -ENOMEM;
+	}
+	*res = (struct accel_context_recent){ .truncated = UINT32_MAX };
+	for (uint32_t i = 0; i < n; i++) {
+		const struct accel_context_recent_msg *m = &msgs[i];
+		uint64_t t = m->extra_tokens, c;
+
+		if (m->first_seg > n_segs ||
+		    m->n_segs > n_segs - m->first_seg) {
+			ret = -ACCEL_E_BAD_ARG;
+			goto out;
+		}
+		for (uint32_t k = 0; k < m->n_segs; k++) {
+			const struct accel_context_seg *sg =
+				&segs[m->first_seg + k];
+
+			ret = count_fn(count_arg, sg->text, sg->len, &c);
+			if (ret < 0)
+				goto out;
+			t += c;
+		}
+		tk[i] = t;
+		res->total_tokens += t;
+	}
+	ret = 0;
+	first_old = n - ACCEL_MIN(n, preserve_last);
+	for (uint32_t i = first_old; i < n; i++)
+		preserved += tk[i];
+	remaining = preserved < max_tokens ? max_tokens - preserved : 0;
+
+	/*
+	 * Newest first over the older messages; selected[] is filled from the
+	 * back of the older part and shifted into place at the end so that
+	 * indices come out ascending without a sort.
+	 */
+	for (uint32_t i = first_old; i-- > 0;) {
+		if (tk[i] <= remaining) {
+			remaining -= tk[i];
+			res->selected_tokens += tk[i];
+			selected[n - 1 - ns++] = i;
+			continue;
+		}
+		if (remaining > 50) {
+			res->truncated = i;
+			res->truncate_tokens = remaining;
+			selected[n - 1 - ns++] = i;
+		}
+		break;
+	}
+	memmove(selected, selected + n - ns, ns * sizeof(*selected));
+	for (uint32_t i = first_old; i < n; i++)
+		selected[ns++] = i;
+	res->selected_tokens += preserved;
+	res->n_selected = ns;
+out:
+	if (tk != tokens)
+		accel_free(tk);
+	return ret;
+}

@@ -453,4 +453,54 @@ int accel_context_compact(const struct accel_context_msg *msgs, uint32_t n,
 			  struct accel_context_plan *plan,
 			  struct accel_context_plan_entry *entries);
 
+/*
+ * keep-up's compressContext selection (the keep-up drop-in of issue 7), so
+ * that its synchronous call maps onto one engine request:
+ *
+ *   the last preserve_last messages are always kept; older ones are added
+ *   newest first while they fit in what remains of max_tokens; the first
+ *   that does not fit is to be cut to the remaining budget when more than 50
+ *   tokens remain, and the scan stops there.
+ *
+ * A message's tokens are the sum of the counts of its segments (its content,
+ * then JSON.stringify of each tool result or result, each counted alone)
+ * plus extra_tokens (50 per tool call of an assistant message). The text cut
+ * itself (about 4 characters a token, at the last '.' or newline past 70%)
+ * is done by the caller in its own string units; this only says which
+ * message and to how many tokens.
+ */
+struct accel_context_seg {
+	const char *text;
+	size_t len;
+};
+
+struct accel_context_recent_msg {
+	uint32_t first_seg; /* index of its first segment in segs[] */
+	uint32_t n_segs;
+	uint64_t extra_tokens;
+};
+
+struct accel_context_recent {
+	uint32_t n_selected;	  /* entries written to selected[] */
+	uint32_t truncated;	  /* index to cut, or UINT32_MAX */
+	uint64_t truncate_tokens; /* budget left for it (> 50) */
+	uint64_t selected_tokens; /* sum over selected[] except truncated */
+	uint64_t total_tokens;	  /* sum over all messages */
+};
+
+/*
+ * Fills selected[] (room for n) with the chosen input indices in ascending
+ * order, the truncated one included, and *res. Each message's token count
+ * is written to tokens[i] when tokens is not NULL. Returns 0,
+ * -ACCEL_E_BAD_ARG (a segment range outside segs), or the counter's error.
+ */
+int accel_context_select_recent(const struct accel_context_recent_msg *msgs,
+				uint32_t n,
+				const struct accel_context_seg *segs,
+				uint32_t n_segs, uint64_t max_tokens,
+				uint32_t preserve_last,
+				accel_context_count_fn count, void *count_arg,
+				uint32_t *selected, uint64_t *tokens,
+				struct accel_context_recent *res);
+
 #endif

@@ -476,3 +476,112 @@ Test(context_compact, errors)
 	cr_assert_eq(p.n, 0);
 	cr_assert_eq(p.total_after, 0);
 }
+
+/*
+ * keep-up's compressContext selection, written the plain way: a list built
+ * newest first and reversed, as the TypeScript fallback does it.
+ */
+static void select_reference(const uint64_t *tk, uint32_t n, uint64_t max,
+			     uint32_t keep, uint32_t *sel, uint32_t *nsel,
+			     uint32_t *trunc, uint64_t *trunc_tokens)
+{
+	uint32_t tmp[400], nt = 0, first = n > keep ? n - keep : 0;
+	uint64_t used = 0;
+
+	for (uint32_t i = first; i < n; i++)
+		used += tk[i];
+	*trunc = UINT32_MAX;
+	for (int64_t i = (int64_t)first - 1; i >= 0; i--) {
+		uint64_t left = max > used ? max - used : 0;
+
+		if (tk[i] <= left) {
+			tmp[nt++] = (uint32_t)i;
+			used += tk[i];
+		} else {
+			if (left > 50) {
+				*trunc = (uint32_t)i;
+				*trunc_tokens = left;
+				tmp[nt++] = (uint32_t)i;
+			}
+			break;
+		}
+	}
+	*nsel = 0;
+	while (nt)
+		sel[(*nsel)++] = tmp[--nt];
+	for (uint32_t i = first; i < n; i++)
+		sel[(*nsel)++] = i;
+}
+
+Test(context_compact, keepup_select_recent_matches_reference)
+{
+	struct conv c;
+	struct accel_context_seg segs[800];
+	struct accel_context_recent_msg rm[300];
+	struct accel_context_recent res;
+	uint32_t sel[300], ref[300], nref, rtrunc = 0;
+	uint64_t tk[300], all = 0, rtt = 0;
+	unsigned seed = 99, ns = 0, cuts = 0;
+
+	load_conv(&c, 300);
+	/* Every third message is an assistant turn with tool calls and a
+	 * second segment (a tool result's JSON). */
+	for (uint32_t i = 0; i < 300; i++) {
+		rm[i] = (struct accel_context_recent_msg){ ns, 1, 0 };
+		segs[ns++] =
+			(struct accel_context_seg){ c.m[i].text, c.m[i].len };
+		if (i % 3 == 1) {
+			segs[ns++] = (struct accel_context_seg){
+				c.m[(i + 7) % 300].text, c.m[(i + 7) % 300].len
+			};
+			rm[i].n_segs = 2;
+			rm[i].extra_tokens = 50 * (1 + i % 2);
+		}
+	}
+	for (uint32_t i = 0; i < 300; i++) {
+		uint64_t t = rm[i].extra_tokens;
+
+		for (uint32_t k = 0; k < rm[i].n_segs; k++)
+			t += cnt(segs[rm[i].first_seg + k].text,
+				 segs[rm[i].first_seg + k].len);
+		all += t;
+	}
+	for (int round = 0; round < 60; round++) {
+		uint64_t max;
+		uint32_t keep;
+
+		seed = seed * 1103515245u + 12345u;
+		max = seed % (all + all / 8);
+		keep = (seed >> 8) % 12;
+		cr_assert_eq(accel_context_select_recent(rm, 300, segs, ns, max,
+							 keep, test_count, NULL,
+							 sel, tk, &res),
+			     0);
+		cr_assert_eq(res.total_tokens, all);
+		select_reference(tk, 300, max, keep, ref, &nref, &rtrunc, &rtt);
+		cr_assert_eq(res.n_selected, nref, "round %d", round);
+		cr_assert_eq(memcmp(sel, ref, nref * sizeof(*sel)), 0);
+		cr_assert_eq(res.truncated, rtrunc);
+		if (rtrunc != UINT32_MAX) {
+			cr_assert_eq(res.truncate_tokens, rtt);
+			cr_assert_gt(rtt, 50);
+			cuts++;
+		}
+	}
+	/* The random budgets exercised both endings of the scan. */
+	cr_assert(cuts > 5 && cuts < 55, "%u of 60 rounds cut", cuts);
+	/* Preserving more than there is keeps everything. */
+	cr_assert_eq(accel_context_select_recent(rm, 300, segs, ns, 0, 1000,
+						 test_count, NULL, sel, NULL,
+						 &res),
+		     0);
+	cr_assert_eq(res.n_selected, 300);
+	cr_assert_eq(res.selected_tokens, all);
+	/* A segment outside the table is refused. */
+	rm[5].n_segs = 5000;
+	cr_assert_eq(accel_context_select_recent(rm, 300, segs, ns, 100, 0,
+						 test_count, NULL, sel, NULL,
+						 &res),
+		     -ACCEL_E_BAD_ARG);
+	free(c.buf);
+}
