@@ -601,7 +601,7 @@ static void fill_result(struct accel_sandbox_proc *p,
 		res->term_signal = p->si.si_status;
 	}
 	for (int i = 0; i < 2; i++)
-		if (p->cap[i].buf)
+		if (p->cap[i].active)
 			accel__sbx_capture_finish(&p->cap[i], &res->out[i]);
 }
 

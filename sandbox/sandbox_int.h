@@ -153,12 +153,13 @@ void accel__sbx_cgroup_destroy(struct sbx_cgroup *cg);
 
 /* output.c: head + tail capture of one stream. */
 struct sbx_capture {
-	char *buf; /* head_cap + tail_cap + 1 */
+	char *buf;  /* the head, grown on demand up to head_cap (+1) */
+	char *ring; /* the tail: a ring of tail_cap bytes, once needed */
 	uint32_t head_cap, tail_cap;
-	uint32_t head_len;
+	uint32_t head_len, buf_cap;
 	uint64_t total;
-	/* tail is a ring of tail_cap bytes after the head */
 	uint64_t tail_written;
+	int active; /* the stream exists */
 };
 
 int accel__sbx_capture_init(struct sbx_capture *c, uint32_t head,

@@ -177,6 +177,10 @@ int accel__sbx_seccomp_compile(struct accel_sandbox *sb)
 	if (!ret)
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 				       SCMP_ACT_KILL_PROCESS);
+	/* A binary tree of syscall numbers instead of a linear list: fewer
+	 * instructions run per syscall of the command. */
+	if (!ret)
+		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (!ret)
 		ret = add_rules(ctx, deny, sb->net);
 	if (ret)
