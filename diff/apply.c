@@ -102,11 +102,13 @@ static const char *next_line(struct reader *r, uint32_t *len)
 static uint32_t strip_eol(const char *s, uint32_t len, uint8_t *cr)
 {
 	*cr = 0;
-	if (len && s[len - 1] == '\n')
+	/* A CR is part of the line ending only in front of the LF. */
+	if (len && s[len - 1] == '\n') {
 		len--;
-	if (len && s[len - 1] == '\r') {
-		len--;
-		*cr = 1;
+		if (len && s[len - 1] == '\r') {
+			len--;
+			*cr = 1;
+		}
 	}
 	return len;
 }
@@ -194,6 +196,19 @@ static int add_file(struct accel_patch *pt, char *oldp, char *newp)
 	return 0;
 }
 
+/*
+ * "\ No newline at end of file": the line's '\n' was added by the diff, so
+ * a CR before it is content, not a line ending.
+ */
+static void mark_nonl(struct pline *pl)
+{
+	if (!pl->nonl && pl->cr) {
+		pl->cr = 0;
+		pl->len++;
+	}
+	pl->nonl = 1;
+}
+
 static int parse_body(struct accel_patch *pt, struct reader *r, struct phunk *h,
 		      uint32_t hdr_line, struct accel_patch_error *err)
 {
@@ -216,7 +231,7 @@ static int parse_body(struct accel_patch *pt, struct reader *r, struct phunk *h,
 			return fail(err, r->lineno + 1, msg);
 		}
 		if (s[0] == '\\' && h->n) {
-			pt->lines[pt->nlines - 1].nonl = 1;
+			mark_nonl(&pt->lines[pt->nlines - 1]);
 			continue;
 		}
 		pl.len = strip_eol(s, len, &pl.cr);
@@ -258,7 +273,7 @@ static int parse_body(struct accel_patch *pt, struct reader *r, struct phunk *h,
 	/* A no-newline marker right after the last counted line. */
 	if (r->p < r->end && r->p[0] == '\\' && h->n) {
 		next_line(r, &len);
-		pt->lines[pt->nlines - 1].nonl = 1;
+		mark_nonl(&pt->lines[pt->nlines - 1]);
 	}
 	return 0;
 }
@@ -484,6 +499,36 @@ static long locate(const struct tfile *t, const struct pline *pl,
 	return -1;
 }
 
+/*
+ * Line endings of added lines: as written in the patch, unless the hunk's
+ * matched lines show that the patch and the file disagree consistently
+ * (an LF patch on CRLF lines: 1, add CRs; a CRLF patch on LF lines: 0,
+ * strip them). Returns -1 for "as in the patch", so that a patch made from
+ * the exact file, mixed endings included, applies byte for byte.
+ */
+static int eol_mode(const struct tfile *t, const struct pline *pl,
+		    const uint32_t *idx, uint32_t nold, uint32_t pre,
+		    uint32_t suf, uint32_t at)
+{
+	uint32_t nm = 0, fcr = 0, pcr = 0;
+
+	for (uint32_t k = pre; k + suf < nold; k++, nm++) {
+		uint32_t i = at + k - pre;
+		uint32_t e = t->off[i + 1];
+
+		pcr += pl[idx[k]].cr;
+		fcr += e - t->off[i] >= 2 && t->base[e - 1] == '\n' &&
+		       t->base[e - 2] == '\r';
+	}
+	if (!nm)
+		return -1;
+	if (pcr == 0 && fcr == nm)
+		return 1;
+	if (pcr == nm && fcr == 0)
+		return 0;
+	return -1;
+}
+
 static int put_line(struct dbuf *o, const char *p, uint32_t len, int nl,
 		    int crlf)
 {
@@ -635,7 +680,8 @@ int accel_patch_apply(const struct accel_patch *p, uint32_t file,
 			out_lines += (uint32_t)start - copied;
 			copied = (uint32_t)start;
 			hr->line = out_lines + 1;
-			crlf_out = t.n ? t.crlf : 0;
+			crlf_out = eol_mode(&t, pl, oldidx, nold, pre, suf,
+					    (uint32_t)where);
 			for (uint32_t k = 0; k < hk->n; k++) {
 				const struct pline *q = &pl[k];
 
@@ -668,7 +714,7 @@ int accel_patch_apply(const struct accel_patch *p, uint32_t file,
 				if (put_line(&o, q->p, q->len,
 					     !(q->nonl && k == last_keep &&
 					       end_old >= t.n),
-					     t.n ? crlf_out : q->cr))
+					     crlf_out < 0 ? q->cr : crlf_out))
 					goto out;
 				out_lines++;
 			}
