@@ -394,6 +394,36 @@ int accel_sandbox_run(const struct accel_sandbox *sb,
 int accel_sandbox_strv_unpack(const void *buf, size_t len, uint32_t count,
 			      int err, char ***out);
 
+/*
+ * The result as one little-endian block for the wire (the engine's exec op
+ * puts it in the result arena; Node reads it in place). Offsets in bytes:
+ *
+ *   0  u32 magic ACCEL_SANDBOX_WIRE_MAGIC ("ASBR")
+ *   4  u16 version (1), u16 header size (160)
+ *   8  i32 exit_code (-1: none)       12 i32 term_signal
+ *  16  u32 flags (R_*)                20 u32 layers (L_*)
+ *  24  u32 landlock_abi               28 u32 failed_step
+ *  32  i32 failed_errno               36 u32 n_violations
+ *  40  u32 violations_dropped         44 u32 reserved (0)
+ *  48  u64 wall_ns    56 u64 user_ns  64 u64 sys_ns  72 u64 peak_rss_bytes
+ *  80  stream[2], 32 bytes each: u32 data offset (from the block start),
+ *      u32 len, u32 head_len, u32 reserved, u64 total, u64 elided
+ * 144  u32 violations offset (160)    148 u32 violation size (88)
+ * 152  u64 reserved (0)
+ * 160  violations, 88 bytes each: u32 kind, i32 nr, i32 pid, u32 reserved,
+ *      u64 args[3], char what[48] (NUL-padded)
+ * then the stdout bytes, then the stderr bytes (no NUL terminators).
+ *
+ * Returns the size the block needs; writes it only when len is at least
+ * that (call with buf NULL to size it). Never fails.
+ */
+#define ACCEL_SANDBOX_WIRE_MAGIC     0x52425341u
+#define ACCEL_SANDBOX_WIRE_VERSION   1u
+#define ACCEL_SANDBOX_WIRE_HDR	     160u
+#define ACCEL_SANDBOX_WIRE_VIOLATION 88u
+size_t accel_sandbox_result_encode(const struct accel_sandbox_result *res,
+				   void *buf, size_t len);
+
 /* Frees the output buffers of a result (the struct itself is the caller's). */
 void accel_sandbox_result_free(struct accel_sandbox_result *res);
 

@@ -9,6 +9,12 @@
 
 #include "sbx_test.h"
 
+#include <endian.h>
+
+#define PYTHON_SOCKET                                                  \
+	"/usr/bin/python3 -c 'import socket\ntry:\n socket.socket()\n" \
+	"except OSError: pass'"
+
 Test(sandbox_core, probe_sees_this_kernel)
 {
 	const struct accel_sandbox_features *f = accel_sandbox_probe();
@@ -496,4 +502,68 @@ Test(sandbox_core, unprivileged_user_runs_sandboxed)
 	accel_sandbox_result_free(&r);
 	accel_sandbox_destroy(sb);
 	tree_rm(&t);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return le32toh(v);
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return le64toh(v);
+}
+
+Test(sandbox_core, wire_result_layout)
+{
+	struct accel_sandbox_policy p = { 0 };
+	struct accel_sandbox *sb = compile(&p);
+	struct accel_sandbox_result r;
+	uint8_t *buf;
+	size_t need;
+
+	cr_assert_eq(sh(sb, "echo out; echo err >&2; " PYTHON_SOCKET "; exit 5",
+			&r, 10000),
+		     0);
+	need = accel_sandbox_result_encode(&r, NULL, 0);
+	cr_assert_eq(need,
+		     ACCEL_SANDBOX_WIRE_HDR +
+			     r.n_violations * ACCEL_SANDBOX_WIRE_VIOLATION +
+			     r.out[0].len + r.out[1].len);
+	buf = malloc(need);
+	cr_assert_eq(accel_sandbox_result_encode(&r, buf, need), need);
+	cr_expect_eq(get32(buf), ACCEL_SANDBOX_WIRE_MAGIC);
+	cr_expect_eq(get32(buf + 4), 1 | (160 << 16));
+	cr_expect_eq((int32_t)get32(buf + 8), 5);
+	cr_expect_eq(get32(buf + 20), r.layers);
+	cr_expect_eq(get64(buf + 48), r.wall_ns);
+	cr_expect_eq(get32(buf + 36), r.n_violations);
+	for (int s = 0; s < 2; s++) {
+		const uint8_t *d = buf + 80 + 32 * s;
+
+		cr_expect_eq(get32(d + 4), r.out[s].len);
+		cr_expect_eq(
+			memcmp(buf + get32(d), r.out[s].data, r.out[s].len), 0);
+		cr_expect_eq(get64(d + 16), r.out[s].total);
+	}
+	cr_expect_eq(memcmp(buf + get32(buf + 80), "out\n", 4), 0);
+	if (r.layers & ACCEL_SANDBOX_L_SECCOMP_NOTIFY) {
+		cr_assert_geq(r.n_violations, 1);
+		cr_expect_eq(get32(buf + 160), ACCEL_SANDBOX_V_SOCKET);
+		cr_expect_str_eq((const char *)buf + 160 + 40,
+				 r.violations[0].what);
+	}
+	/* Too small a buffer: nothing written, the size returned. */
+	memset(buf, 0xee, need);
+	cr_expect_eq(accel_sandbox_result_encode(&r, buf, need - 1), need);
+	cr_expect_eq(buf[0], 0xee);
+	free(buf);
+	accel_sandbox_result_free(&r);
+	accel_sandbox_destroy(sb);
 }
