@@ -263,6 +263,16 @@ class Engine {
 				err.cause = spawnError;
 				throw err;
 			}
+			/* It ran but hung up: not an engine, or a broken one. */
+			if (e.code === 'EPIPE' || e.code === 'ECONNRESET' ||
+			    e.code === 'EACCEL_CLOSED') {
+				const err = new AccelError('EACCEL_HANDSHAKE',
+					codes.EACCEL_HANDSHAKE,
+					`the engine ${enginePath} closed the session ` +
+					`during the handshake (${e.code})`);
+				err.cause = e;
+				throw err;
+			}
 			throw e;
 		}
 		return eng;

@@ -29,7 +29,49 @@
 /* Per addon instance (one per env). */
 struct addon {
 	napi_ref error_factory; /* JS: code -> AccelError */
+	/*
+	 * Socket ends made by socketpair() and not yet closed or attached:
+	 * closeFd() and attach() accept only these, so that no JS can make the
+	 * addon close or take over an fd it does not own.
+	 */
+	int *fds;
+	size_t nfds, cap_fds;
 };
+
+static struct addon *addon_of(napi_env env)
+{
+	struct addon *a = NULL;
+
+	napi_get_instance_data(env, (void **)&a);
+	return a;
+}
+
+static int fd_track(struct addon *a, int fd)
+{
+	if (a->nfds == a->cap_fds) {
+		size_t cap = a->cap_fds ? a->cap_fds * 2 : 8;
+		int *p = accel_realloc(a->fds, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		a->fds = p;
+		a->cap_fds = cap;
+	}
+	a->fds[a->nfds++] = fd;
+	return 0;
+}
+
+/* Removes fd from the tracked set; returns 0, or -1 when it is not ours. */
+static int fd_untrack(struct addon *a, int fd)
+{
+	for (size_t i = 0; i < a->nfds; i++) {
+		if (a->fds[i] == fd) {
+			a->fds[i] = a->fds[--a->nfds];
+			return 0;
+		}
+	}
+	return -1;
+}
 
 static const napi_type_tag bridge_tag = { 0x61636365, 0x6c2d6e6170692d62ull };
 
@@ -350,6 +392,8 @@ static napi_value js_submit(napi_env env, napi_callback_info info)
 	if (ret < 0 && off)
 		accel_client_free(b->c, off);
 out:
+	if (ret == -EAGAIN || ret == -ENOSPC)
+		b->js_blocked = 1;
 	NAPI_CALL(env, napi_create_int32(env, ret, &r));
 	return r;
 }
@@ -568,6 +612,17 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return throw_code(env, -errno);
+	if (fd_track(addon_of(env), sv[0]) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return throw_code(env, -ENOMEM);
+	}
+	if (fd_track(addon_of(env), sv[1]) < 0) {
+		fd_untrack(addon_of(env), sv[0]);
+		close(sv[0]);
+		close(sv[1]);
+		return throw_code(env, -ENOMEM);
+	}
 	NAPI_CALL(env, napi_create_array_with_length(env, 2, &arr));
 	for (uint32_t i = 0; i < 2; i++) {
 		NAPI_CALL(env, napi_create_int32(env, sv[i], &v));
@@ -584,8 +639,10 @@ static napi_value js_close_fd(napi_env env, napi_callback_info info)
 	uint32_t fd;
 
 	NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-	if (argc < 1 || get_u32(env, argv[0], INT32_MAX, &fd) < 0 || fd < 3)
-		return type_error(env, "closeFd: bad fd");
+	if (argc < 1 || get_u32(env, argv[0], INT32_MAX, &fd) < 0 ||
+	    fd_untrack(addon_of(env), (int)fd) < 0)
+		return type_error(env, "closeFd: not a socket made by "
+				       "socketpair()");
 	close((int)fd);
 	return NULL;
 }
@@ -690,8 +747,10 @@ static napi_value attach_or_connect(napi_env env, napi_callback_info info,
 	size_t argc = 5;
 	struct attach_work *w;
 	uint64_t sq = 0, req = 0, res = 0, spin = 50, sspin = 50, hs = 0;
+	napi_typedarray_type mtype;
 	napi_valuetype t;
 	napi_value name;
+	size_t mlen;
 	bool is;
 
 	NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
@@ -707,8 +766,12 @@ static napi_value attach_or_connect(napi_env env, napi_callback_info info,
 	    opt_u64(env, argv[1], "syncSpinUs", 10000000, &sspin) < 0 ||
 	    opt_u64(env, argv[1], "handshakeTimeoutMs", 3600000, &hs) < 0)
 		return type_error(env, "attach: bad option value");
-	if (napi_is_typedarray(env, argv[2], &is) != napi_ok || !is)
-		return type_error(env, "attach: meta must be an Int32Array");
+	if (napi_is_typedarray(env, argv[2], &is) != napi_ok || !is ||
+	    napi_get_typedarray_info(env, argv[2], &mtype, &mlen, NULL, NULL,
+				     NULL) != napi_ok ||
+	    mtype != napi_int32_array || mlen < 3 * 16 + 1)
+		return type_error(env, "attach: meta must be an Int32Array of "
+				       "at least 49 elements");
 	napi_typeof(env, argv[3], &t);
 	if (t != napi_function)
 		return type_error(env, "attach: batch callback");
@@ -742,9 +805,12 @@ static napi_value attach_or_connect(napi_env env, napi_callback_info info,
 	} else {
 		uint32_t fd;
 
-		if (get_u32(env, argv[0], INT32_MAX, &fd) < 0 || fd < 3) {
+		/* The work owns the socket from here, also on failure. */
+		if (get_u32(env, argv[0], INT32_MAX, &fd) < 0 ||
+		    fd_untrack(addon_of(env), (int)fd) < 0) {
 			accel_free(w);
-			return type_error(env, "attach: bad fd");
+			return type_error(env, "attach: not a socket made by "
+					       "socketpair()");
 		}
 		w->sock = (int)fd;
 	}
@@ -846,6 +912,9 @@ static void addon_finalize(napi_env env, void *data, void *hint)
 
 	if (a->error_factory)
 		napi_delete_reference(env, a->error_factory);
+	for (size_t i = 0; i < a->nfds; i++)
+		close(a->fds[i]);
+	accel_free(a->fds);
 	accel_free(a);
 }
 

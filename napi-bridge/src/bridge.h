@@ -82,6 +82,7 @@ struct bridge {
 	int idle_on;
 	int refd; /* uv handles keep the loop alive */
 	int in_pump;
+	int js_blocked; /* a JS submit found no room: tell JS when room frees */
 	uint64_t spin_ns, deadline;
 	uint64_t inflight;    /* SQEs taken and not finally completed */
 	uint32_t unpublished; /* SQEs taken since the last submit */
@@ -100,6 +101,7 @@ struct bridge {
 	/* pingMany: one at a time */
 	napi_deferred pm_deferred;
 	uint64_t pm_total, pm_submitted, pm_done;
+	uint32_t pm_window; /* most pings in flight: leaves room for JS calls */
 	int32_t pm_err;
 	int pm_finished;
 	/* The mapping, for isMapped() */

@@ -29,7 +29,7 @@ static void on_idle(uv_idle_t *h);
 static int has_work(const struct bridge *b)
 {
 	return b->inflight || b->nstash || b->pm_finished ||
-	       b->pm_deferred != NULL;
+	       b->pm_deferred != NULL || b->js_blocked;
 }
 
 /*
@@ -507,6 +507,7 @@ static unsigned ping_many_fill(struct bridge *b)
 	unsigned n = 0;
 
 	while (b->pm_deferred && b->pm_submitted < b->pm_total &&
+	       b->pm_submitted - b->pm_done < b->pm_window &&
 	       br_prepare(b, b->ping_op, BR_UD_PINGMANY, 0, 0, NULL) == 0) {
 		b->pm_submitted++;
 		n++;
@@ -527,6 +528,9 @@ int br_ping_many(struct bridge *b, uint64_t n, napi_deferred d)
 	b->pm_submitted = b->pm_done = 0;
 	b->pm_err = 0;
 	b->pm_finished = n == 0;
+	/* A quarter of the ring stays free for the calls JS makes meanwhile. */
+	b->pm_window = accel_client_layout(b->c)->sq_entries;
+	b->pm_window -= b->pm_window / 4;
 	ping_many_fill(b);
 	if (b->unpublished)
 		return br_flush(b) < 0 ? -ACCEL_E_ENGINE_DIED : 0;
@@ -570,8 +574,13 @@ static void call_js(struct bridge *b, struct batch *bt)
 	napi_value cb, recv, argv[2], ret;
 	napi_status st;
 
-	if (!bt->n || !b->batch_cb)
+	/*
+	 * An empty batch still matters when JS has calls queued for lack of
+	 * room: completions of the bridge's own requests freed some.
+	 */
+	if ((!bt->n && !b->js_blocked) || !b->batch_cb)
 		goto out;
+	b->js_blocked = 0;
 	napi_get_reference_value(b->env, b->batch_cb, &cb);
 	napi_get_undefined(b->env, &recv);
 	napi_create_uint32(b->env, bt->n, &argv[0]);
@@ -588,9 +597,26 @@ out:
 	bt->vals = NULL;
 }
 
-/* Adds one JS completion to the batch (flushing it to JS when full). */
+/*
+ * The final completion of a JS call frees its input block at once, also
+ * when the completion itself waits in the stash: a sync call waiting for
+ * arena room needs it.
+ */
+static void retire(struct bridge *b, struct br_slot *s)
+{
+	if (s->in_off)
+		accel_client_free(b->c, s->in_off);
+	s->in_off = 0;
+	if (b->inflight)
+		b->inflight--;
+}
+
+/*
+ * Adds one JS completion to the batch (flushing it to JS when full).
+ * retired: its input was freed when it was stashed.
+ */
 static void deliver_one(struct bridge *b, struct batch *bt,
-			const struct accel_cqe *cqe)
+			const struct accel_cqe *cqe, int retired)
 {
 	struct br_slot *s = js_slot(b, cqe);
 	int final = !(cqe->flags & ACCEL_CQE_F_MORE);
@@ -603,13 +629,8 @@ static void deliver_one(struct bridge *b, struct batch *bt,
 		return;
 	}
 	slot = (uint32_t)(cqe->user_data >> 2);
-	if (final) {
-		if (s->in_off)
-			accel_client_free(b->c, s->in_off);
-		s->in_off = 0;
-		if (b->inflight)
-			b->inflight--;
-	}
+	if (final && !retired)
+		retire(b, s);
 	if (s->state == BR_SLOT_ABANDONED) {
 		release_result(b, cqe);
 		if (!final)
@@ -645,7 +666,7 @@ static void pump(struct bridge *b)
 	napi_callback_scope cs = NULL;
 	napi_value resource;
 	struct batch bt = { 0, NULL };
-	int rounds = 0;
+	int rounds = 0, reaped = 0;
 
 	if (b->closed || b->in_pump || !b->env)
 		return;
@@ -669,7 +690,7 @@ static void pump(struct bridge *b)
 		b->stash = NULL;
 		b->nstash = b->cap_stash = 0;
 		for (size_t i = 0; i < n && !b->closed; i++)
-			deliver_one(b, &bt, &st[i]);
+			deliver_one(b, &bt, &st[i], 1);
 		if (!b->stash) {
 			b->stash = st; /* keep the allocation */
 			b->cap_stash = cap;
@@ -688,9 +709,10 @@ static void pump(struct bridge *b)
 			b->in_pump = 1;
 			break;
 		}
+		reaped += n;
 		for (int i = 0; i < n && !b->closed; i++)
 			if (!handle_internal(b, &b->cqes[i]))
-				deliver_one(b, &bt, &b->cqes[i]);
+				deliver_one(b, &bt, &b->cqes[i], 0);
 		if (b->closed)
 			break;
 		if (b->pm_deferred && ping_many_fill(b) &&
@@ -701,7 +723,8 @@ static void pump(struct bridge *b)
 		if (n < BR_REAP_MAX)
 			break;
 	}
-	if (!b->closed)
+	/* Also when JS waits for room: a sync call may have reaped for it. */
+	if (!b->closed && (bt.n || reaped || b->js_blocked))
 		call_js(b, &bt);
 	if (!b->closed && b->pm_finished)
 		settle_ping_many(b, b->pm_err);
@@ -775,6 +798,14 @@ static int sort_sync(struct bridge *b, const struct accel_cqe *cqes, int n,
 			*mine = *cqe;
 			found = 1;
 		} else if (!handle_internal(b, cqe)) {
+			struct br_slot *s = js_slot(b, cqe);
+
+			if (!s) {
+				release_result(b, cqe);
+				continue;
+			}
+			if (!(cqe->flags & ACCEL_CQE_F_MORE))
+				retire(b, s);
 			if (stash_push(b, cqe) < 0)
 				napi_fatal_error("agent-accel",
 						 NAPI_AUTO_LENGTH,
@@ -791,7 +822,7 @@ static void after_sync(struct bridge *b)
 {
 	if (b->closed)
 		return;
-	if (b->nstash || b->pm_finished || b->inflight)
+	if (has_work(b))
 		start_spin(b);
 	else
 		update_ref(b);
@@ -808,6 +839,8 @@ int br_wait_some(struct bridge *b)
 			return ret;
 		b->unpublished = 0;
 	}
+	if (!b->inflight)
+		return -ACCEL_E_NO_SPACE; /* nothing will complete */
 	ret = accel_client_wait(b->c, -1);
 	if (ret < 0)
 		return ret;

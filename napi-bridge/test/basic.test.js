@@ -4,7 +4,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
-const { accel, realFiles } = require('./helpers.js');
+const { accel, realFiles } = require('../testlib/helpers.js');
 const { Engine } = accel;
 
 let eng;
