@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef ACCEL_SYMBOLS_INT_H
+#define ACCEL_SYMBOLS_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <roaring/roaring.h>
+
+#include "symbols.h"
+
+/*
+ * Private structures of the symbol index. Everything here is guarded by
+ * accel_symbols.lock (readers: queries, stats, save; writer: the short apply
+ * section of an update). Writers are also serialised by wlock, so a writer
+ * may read the tables without the rwlock while it prepares an update.
+ */
+
+/* ------------------------------------------------------------ interner */
+
+struct istr {
+	uint32_t off; /* into arena */
+	uint32_t len;
+	uint32_t refs; /* 0 = free slot (on the free list) */
+	uint32_t hash; /* low 32 bits of XXH3-64 */
+};
+
+/*
+ * Refcounted string interner: ids are dense, 0 means "none", freed ids are
+ * reused. Bytes live in one arena; a freed string leaves garbage that
+ * stats report (the arena is compacted by a snapshot reload).
+ */
+struct intern {
+	char *arena;
+	uint64_t arena_len, arena_cap, garbage;
+	struct istr *ent; /* ent[0] unused */
+	uint32_t nent, ent_cap;
+	uint32_t *table; /* open addressing: id, 0 empty, UINT32_MAX dead */
+	uint32_t mask;	 /* table size - 1 */
+	uint32_t used;	 /* live + dead slots in table */
+	uint32_t live;
+	uint32_t free_head; /* free ids chained through istr.off */
+};
+
+int accel__intern_init(struct intern *in);
+void accel__intern_fini(struct intern *in);
+uint64_t accel__intern_hash(const char *s, uint32_t len);
+/* Returns the id or 0. */
+uint32_t accel__intern_find(const struct intern *in, const char *s,
+			    uint32_t len, uint64_t h);
+/*
+ * Takes a reference on s, inserting it when missing. Returns the id (> 0)
+ * and sets *fresh when it was inserted, or a negative error.
+ */
+int64_t accel__intern_get(struct intern *in, const char *s, uint32_t len,
+			  uint64_t h, int *fresh);
+/* Drops a reference; returns 1 when the string was freed. */
+int accel__intern_put(struct intern *in, uint32_t id);
+/* Makes room for n more strings / bytes so that gets cannot fail. */
+int accel__intern_reserve(struct intern *in, uint32_t n, uint64_t bytes);
+uint64_t accel__intern_bytes(const struct intern *in);
+
+static inline const char *intern_str(const struct intern *in, uint32_t id)
+{
+	return in->arena + in->ent[id].off;
+}
+
+static inline uint32_t intern_len(const struct intern *in, uint32_t id)
+{
+	return in->ent[id].len;
+}
+
+/* -------------------------------------------------------------- filter */
+
+/*
+ * Character classes for the pre-filter: a-z (case-folded) 0-25, digits
+ * 26-35, '_' 36, '$' 37, '-' 38, '.' 39, other ASCII 40, non-ASCII 41.
+ * One roaring bitmap of name ids per class, plus one per uppercase letter
+ * (for smart case). A query intersects the bitmaps of its characters, so
+ * it only ever scores names that contain every query character.
+ */
+#define FILTER_NCLASS 42
+#define FILTER_NUPPER 26
+#define FILTER_NPC    40 /* classes that take part in ordered pairs */
+#define FILTER_NPAIR  (FILTER_NPC * FILTER_NPC)
+
+struct filter {
+	roaring_bitmap_t *cls[FILTER_NCLASS];
+	roaring_bitmap_t *upper[FILTER_NUPPER];
+	roaring_bitmap_t *pair[FILTER_NPAIR]; /* [a * NPC + b]: a before b */
+};
+
+extern const uint8_t accel__char_class[256];
+int accel__filter_init(struct filter *f);
+void accel__filter_fini(struct filter *f);
+uint64_t accel__filter_mask(const char *s, uint32_t len, uint32_t *upper);
+int accel__filter_add(struct filter *f, uint32_t id, const char *s,
+		      uint32_t len, uint64_t mask, uint32_t upper);
+void accel__filter_del(struct filter *f, uint32_t id, const char *s,
+		       uint32_t len, uint64_t mask, uint32_t upper);
+/*
+ * The pairs a query demands: (q[i], q[i + gap]) for every i, as columns
+ * (col[b] has bit a). gap 1 for the query itself, 2 for its swap variants.
+ */
+void accel__filter_pairs_of(const uint8_t *q, uint32_t len, unsigned gap,
+			    uint64_t col[FILTER_NPC]);
+/*
+ * Names holding every class of mask, every uppercase letter of upper and,
+ * when pairs is not NULL, every ordered pair it lists. Returns a new bitmap
+ * (caller frees) or NULL on ENOMEM.
+ */
+roaring_bitmap_t *accel__filter_candidates(const struct filter *f,
+					   uint64_t mask, uint32_t upper,
+					   const uint64_t *pairs);
+uint64_t accel__filter_bytes(const struct filter *f);
+
+/* --------------------------------------------------------------- score */
+
+#define SCORE_MAX_QUERY ACCEL_SYMBOLS_MAX_QUERY
+
+/* A prepared query pattern. */
+struct pattern {
+	uint8_t fold[SCORE_MAX_QUERY];	/* ASCII-lowercased bytes */
+	uint8_t exact[SCORE_MAX_QUERY]; /* 1: must match this byte exactly */
+	uint8_t orig[SCORE_MAX_QUERY];
+	uint32_t len;
+	uint64_t mask;	/* filter classes */
+	uint32_t upper; /* uppercase letters that must match as such */
+	uint64_t pairs[FILTER_NPC]; /* ordered pairs (see filter) */
+};
+
+void accel__pattern_init(struct pattern *p, const uint8_t *s, uint32_t len,
+			 unsigned case_mode);
+
+/* Scratch for the optimal (Smith-Waterman) scorer. */
+struct score_scratch {
+	int16_t *h;
+	uint8_t *c;
+	size_t cap;
+};
+
+/*
+ * fzf v1: greedy forward scan, backward shrink, one-pass score. Returns 1
+ * with *score (and positions when pos != NULL) on a match, 0 otherwise.
+ */
+int accel__score_v1(const struct pattern *p, const uint8_t *t, uint32_t n,
+		    int32_t *score, uint16_t *pos);
+/* The byte-at-a-time v1, the reference the fast path is tested against. */
+int accel__score_v1_ref(const struct pattern *p, const uint8_t *t, uint32_t n,
+			int32_t *score, uint16_t *pos);
+/*
+ * fzf v2: optimal alignment under the same scoring. Same contract; falls
+ * back to v1 for very long names.
+ */
+int accel__score_v2(const struct pattern *p, const uint8_t *t, uint32_t n,
+		    struct score_scratch *sc, int32_t *score, uint16_t *pos);
+void accel__score_scratch_fini(struct score_scratch *sc);
+
+/*
+ * Humps of a name: word starts (start, after a delimiter, camelCase, digit
+ * runs). accel__score_cover counts the matched positions that are humps;
+ * a match that covers every hump of a name ("gTC" on getTypeChecker, "cP"
+ * on createProgram) is what a user typing initials means, and gets
+ * SCORE_COVER_BONUS on top of the fzf score.
+ */
+#define SCORE_COVER_BONUS 24
+uint32_t accel__score_humps(const uint8_t *t, uint32_t n);
+uint32_t accel__score_cover(const struct pattern *p, const uint8_t *t,
+			    const uint16_t *pos);
+
+/* Match tiers, best last. */
+#define TIER_FUZZY	1
+#define TIER_PREFIX	2
+#define TIER_EXACT_FOLD 3
+#define TIER_EXACT	4
+int accel__score_tier(const struct pattern *p, const uint8_t *t, uint32_t n);
+/*
+ * Combines a tier, an fzf score, how many symbols share the name and the
+ * name length into one int32 (in that order of precedence).
+ */
+int32_t accel__score_compose(int tier, int32_t fzf, uint32_t len,
+			     uint32_t count);
+
+/* --------------------------------------------------------------- index */
+
+#define NIL UINT32_MAX
+
+struct sym {
+	uint32_t name;	    /* names interner id */
+	uint32_t file;	    /* files interner id */
+	uint32_t container; /* strs interner id, 0 = none */
+	uint32_t detail;    /* strs interner id, 0 = none */
+	uint32_t line, col, end_line, end_col;
+	uint32_t next, prev; /* chain of symbols with the same name */
+	uint16_t kind;
+	uint16_t resv;
+};
+
+struct name_ext {
+	uint64_t mask;	/* filter classes of the name */
+	uint32_t upper; /* uppercase letters */
+	uint32_t head;	/* first symbol slot with this name, NIL = none */
+	uint32_t kinds; /* superset of the kinds of its symbols */
+	uint32_t count;
+	uint32_t humps; /* word starts in the name (accel__score_humps) */
+};
+
+struct file_ext {
+	uint32_t *slots; /* symbol slots of this file */
+	uint32_t nslots;
+	uint32_t resv;
+	uint64_t hash; /* content hash given with the upsert */
+	uint64_t mask; /* filter classes of the path (file finder) */
+};
+
+struct imports;
+
+struct accel_symbols {
+	pthread_rwlock_t lock;
+	pthread_mutex_t wlock;
+
+	struct intern names;
+	struct name_ext *nx; /* by name id */
+	uint32_t nx_cap;
+	struct filter filter;
+
+	struct intern files; /* paths */
+	struct file_ext *fx; /* by file id */
+	uint32_t fx_cap;
+
+	struct intern strs; /* containers and details */
+
+	struct sym *syms;
+	uint32_t nsyms_slots, syms_cap;
+	uint32_t free_slot; /* chained through sym.next */
+	uint64_t live_syms;
+
+	struct imports *imp;
+};
+
+/* imports.c */
+int accel__imports_create(struct imports **out);
+void accel__imports_destroy(struct imports *g);
+uint64_t accel__imports_bytes(const struct imports *g, uint64_t *nodes,
+			      uint64_t *edges);
+/* Drops every edge (caller holds the write lock). */
+void accel__imports_clear(struct imports *g);
+/* Calls fn for every file with imports (snapshot). Under the read lock. */
+int accel__imports_each(const struct imports *g,
+			int (*fn)(void *arg, const char *file, uint32_t flen,
+				  const char *const *imp, const uint32_t *lens,
+				  uint32_t n),
+			void *arg);
+
+/* index.c: validation shared with the snapshot loader. */
+int accel__symbols_validate(const void *buf, size_t len);
+
+/* utf8 */
+int accel__utf8_valid(const uint8_t *s, size_t len);
+
+#endif
