@@ -503,4 +503,113 @@ int accel_context_select_recent(const struct accel_context_recent_msg *msgs,
 				uint32_t *selected, uint64_t *tokens,
 				struct accel_context_recent *res);
 
+/* ------------------------------------------------------------------------ */
+/* Event journal (keep-up's StorageEngine)                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A durable, checksummed, append-only event log with checkpoints, in one
+ * root directory (docs/context.md has the layout):
+ *
+ *   ROOT/LOCK                  flock'ed while a journal is open
+ *   ROOT/events-<seq>.log      log segments, named by their first sequence
+ *   ROOT/meta                  the prune floor (written by write + rename)
+ *   ROOT/checkpoints/<hex id>  one file per checkpoint (write + rename)
+ *
+ * Events get sequence numbers 1, 2, 3, ... with no gaps. An append returns
+ * only once its record is on disk (fdatasync); appends from several threads
+ * that overlap share one write and one fdatasync (group commit). Records are
+ * checked with XXH3-64 and optionally zstd-compressed. On open, a torn tail
+ * (a crash in the middle of a write) is detected and cut; damage before the
+ * tail is refused. Writes go through io_uring.
+ *
+ * Thread-safe: any number of threads may append, replay and use checkpoints
+ * at once. Errors from common/errors/keepup.def (1600-1699).
+ */
+struct accel_context_journal;
+
+struct accel_context_journal_opts {
+	const char *root; /* directory; created if missing */
+	/*
+	 * zstd level for event payloads of at least compress_min bytes
+	 * (0 means 256); 0 stores every payload raw. A payload is stored
+	 * compressed only when that makes it smaller.
+	 */
+	int level;
+	uint32_t compress_min;
+	/* Start a new segment once the current one reaches this; 0: 64 MiB. */
+	uint64_t segment_bytes;
+	uint64_t resv[2];
+};
+
+struct accel_context_journal_stats {
+	uint64_t next_seq;   /* sequence the next append gets */
+	uint64_t first_seq;  /* lowest sequence not pruned */
+	uint64_t appends;    /* appends since open */
+	uint64_t syncs;	     /* write + fdatasync batches since open */
+	uint64_t segments;   /* segment files */
+	uint64_t torn_bytes; /* bytes cut from the tail on open */
+	uint64_t resv[4];
+};
+
+/*
+ * Opens (creating when needed) the journal in opts->root. Returns 0 with *out
+ * set, -ACCEL_E_JOURNAL_LOCKED when another journal (in this or another
+ * process) has the directory open, -ACCEL_E_JOURNAL_CORRUPT when a record
+ * before the last segment's tail is damaged, -errno. Allocates.
+ */
+int accel_context_journal_create(const struct accel_context_journal_opts *o,
+				 struct accel_context_journal **out);
+
+/* Closes the journal and releases the directory. Accepts NULL. */
+void accel_context_journal_destroy(struct accel_context_journal *j);
+
+/*
+ * Appends one event and sets *seq. Blocks until the event is durable. z (a
+ * per-thread context) is used to compress; NULL stores the payload raw.
+ * Returns 0 or a negative error; after an I/O error the journal refuses
+ * further appends with that error (the log may be torn; reopen to cut it).
+ */
+int accel_context_journal_append(struct accel_context_journal *j,
+				 struct accel_context_zstd *z, const void *data,
+				 size_t len, uint64_t *seq);
+
+/*
+ * Calls fn for each durable event with from <= seq, in order, at most limit
+ * of them (0: no limit). The data pointer is valid during the call only.
+ * fn returning non-zero stops the replay with that value. Returns the
+ * number of events passed to fn, fn's non-zero value, or a negative error.
+ */
+typedef int (*accel_context_event_fn)(void *arg, uint64_t seq, const void *data,
+				      size_t len);
+int64_t accel_context_journal_replay(struct accel_context_journal *j,
+				     struct accel_context_zstd *z,
+				     uint64_t from, uint64_t limit,
+				     accel_context_event_fn fn, void *arg);
+
+/*
+ * Removes every event with seq < before and returns how many were removed
+ * (0 when none). Whole segments below the new floor are deleted; the floor
+ * itself is recorded atomically.
+ */
+int64_t accel_context_journal_prune(struct accel_context_journal *j,
+				    uint64_t before);
+
+/*
+ * Checkpoints: opaque blobs by id (1..100 bytes, any bytes). save replaces
+ * atomically (write to a temporary, fdatasync, rename, fsync the directory);
+ * load returns the size and a buffer from accel_malloc() in *out, or
+ * -ACCEL_E_NOT_FOUND, -ACCEL_E_CHECKPOINT_CORRUPT; delete returns 1 when it
+ * removed one, 0 when there was none.
+ */
+int accel_context_journal_save(struct accel_context_journal *j, const void *id,
+			       size_t id_len, const void *data, size_t len);
+ssize_t accel_context_journal_load(struct accel_context_journal *j,
+				   const void *id, size_t id_len, void **out);
+int accel_context_journal_delete(struct accel_context_journal *j,
+				 const void *id, size_t id_len);
+
+void accel_context_journal_stats(struct accel_context_journal *j,
+				 struct accel_context_journal_stats *s);
+
 #endif

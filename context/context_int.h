@@ -3,6 +3,7 @@
 #define ACCEL_CONTEXT_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <zstd.h>
 
@@ -51,5 +52,15 @@ struct accel_context_store;
 int accel__context_store_replay(struct accel_context_store *st,
 				const unsigned char *buf, size_t len,
 				size_t *good);
+
+/*
+ * Writes iov (iovcnt entries, modified as it goes) at off on fd through ring,
+ * in full; with sync, a linked fdatasync follows. The caller owns the ring
+ * exclusively for the call. Returns 0 or -errno.
+ */
+struct io_uring;
+struct iovec;
+int accel__context_ring_write(struct io_uring *ring, int fd, struct iovec *iov,
+			      int iovcnt, uint64_t off, int sync);
 
 #endif

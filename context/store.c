@@ -209,75 +209,6 @@ static void encode_record(unsigned char h[STORE_REC_HDR], unsigned type,
 }
 
 /*
- * Writes the iovecs at off through the ring, in full, and with
- * ACCEL_CONTEXT_STORE_SYNC follows them with a linked fdatasync. Regular
- * files do not write short in practice, but a short write is continued
- * rather than trusted.
- */
-static int ring_write(struct accel_context_store *st, struct iovec *iov,
-		      int iovcnt, uint64_t off)
-{
-	struct io_uring_sqe *sqe;
-	struct io_uring_cqe *cqe;
-	size_t total = 0;
-	int ret;
-
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	while (total) {
-		int sync = st->flags & ACCEL_CONTEXT_STORE_SYNC;
-		int want = sync ? 2 : 1;
-		int res[2] = { 0, 0 };
-
-		sqe = io_uring_get_sqe(st->ring);
-		if (!sqe)
-			return -EBUSY;
-		io_uring_prep_writev(sqe, st->fd, iov, (unsigned)iovcnt, off);
-		sqe->user_data = 1;
-		if (sync) {
-			sqe->flags |= IOSQE_IO_LINK;
-			sqe = io_uring_get_sqe(st->ring);
-			if (!sqe)
-				return -EBUSY;
-			io_uring_prep_fsync(sqe, st->fd, IORING_FSYNC_DATASYNC);
-			sqe->user_data = 2;
-		}
-		ret = io_uring_submit_and_wait(st->ring, (unsigned)want);
-		if (ret < 0)
-			return ret;
-		for (int i = 0; i < want; i++) {
-			ret = io_uring_wait_cqe(st->ring, &cqe);
-			if (ret < 0)
-				return ret;
-			res[cqe->user_data == 2] = cqe->res;
-			io_uring_cqe_seen(st->ring, cqe);
-		}
-		if (res[0] < 0)
-			return res[0];
-		if (res[0] == 0)
-			return -ACCEL_E_STORE_IO;
-		if (sync && (size_t)res[0] == total && res[1] < 0)
-			return res[1];
-		total -= (size_t)res[0];
-		off += (uint64_t)res[0];
-		/* Skip what was written; continue with the rest. */
-		for (size_t done = (size_t)res[0]; done && iovcnt;) {
-			if (done >= iov[0].iov_len) {
-				done -= iov[0].iov_len;
-				iov++;
-				iovcnt--;
-			} else {
-				iov[0].iov_base =
-					(char *)iov[0].iov_base + done;
-				iov[0].iov_len -= done;
-				done = 0;
-			}
-		}
-	}
-	return 0;
-}
-
-/*
  * Appends one record. On failure the file is cut back to where it was, so a
  * half-written record never precedes a later good one.
  */
@@ -294,7 +225,9 @@ static int append_record(struct accel_context_store *st, unsigned type,
 	encode_record(h, type, key, raw_len, payload, comp_len);
 	iov[0] = (struct iovec){ h, sizeof(h) };
 	iov[1] = (struct iovec){ (void *)payload, comp_len };
-	ret = ring_write(st, iov, comp_len ? 2 : 1, st->file_end);
+	ret = accel__context_ring_write(st->ring, st->fd, iov, comp_len ? 2 : 1,
+					st->file_end,
+					st->flags & ACCEL_CONTEXT_STORE_SYNC);
 	if (ret < 0) {
 		if (ftruncate(st->fd, (off_t)st->file_end) < 0) {
 			/*
@@ -418,7 +351,8 @@ static int open_file(struct accel_context_store *st, const char *path)
 		struct iovec iov = { hdr, sizeof(hdr) };
 
 		encode_file_header(hdr, dict_id);
-		ret = ring_write(st, &iov, 1, 0);
+		ret = accel__context_ring_write(st->ring, st->fd, &iov, 1, 0,
+						0);
 		if (ret < 0)
 			return ret;
 		st->file_end = STORE_FILE_HDR;
