@@ -65,11 +65,13 @@ static int has_controller(const char *dir, const char *name)
 }
 
 /* Creates <parent>/<name> and opens its cgroup.procs for the child. */
-static int make(struct sbx_cgroup *cg, const char *parent, const char *name)
+static int make(struct sbx_cgroup *cg, const char *parent, const char *name,
+		uint32_t what)
 {
 	char path[400];
 	int fd;
 
+	cg->what[cg->n_dir] = what;
 	snprintf(cg->dir[cg->n_dir], sizeof(cg->dir[0]), "%s/%s", parent, name);
 	if (mkdir(cg->dir[cg->n_dir], 0755) < 0)
 		return -errno;
@@ -93,13 +95,15 @@ int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 	snprintf(name, sizeof(name), "accel-sbx-%d-%u", getpid(),
 		 atomic_fetch_add(&cg_seq, 1));
 	if (f->cgroup_v2[0]) {
-		ret = make(cg, f->cgroup_v2, name);
-		if (ret)
-			goto err;
-		cg->version = 2;
 		v2_mem = sb->mem_bytes &&
 			 has_controller(f->cgroup_v2, "memory");
 		v2_pids = sb->pids_max && has_controller(f->cgroup_v2, "pids");
+		ret = make(cg, f->cgroup_v2, name,
+			   SBX_CG_V2 | (v2_mem ? SBX_CG_MEM : 0) |
+				   (v2_pids ? SBX_CG_PIDS : 0));
+		if (ret)
+			goto err;
+		cg->version = 2;
 		if (v2_mem) {
 			snprintf(val, sizeof(val), "%llu",
 				 (unsigned long long)sb->mem_bytes);
@@ -119,7 +123,7 @@ int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 			goto err;
 	}
 	if (sb->pids_max && !v2_pids && f->cgroup_v1_pids[0]) {
-		ret = make(cg, f->cgroup_v1_pids, name);
+		ret = make(cg, f->cgroup_v1_pids, name, SBX_CG_PIDS);
 		if (!ret) {
 			snprintf(val, sizeof(val), "%llu",
 				 (unsigned long long)sb->pids_max);
@@ -131,7 +135,7 @@ int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 			cg->version = 1;
 	}
 	if (sb->mem_bytes && !v2_mem && f->cgroup_v1_memory[0]) {
-		ret = make(cg, f->cgroup_v1_memory, name);
+		ret = make(cg, f->cgroup_v1_memory, name, SBX_CG_MEM);
 		if (!ret) {
 			snprintf(val, sizeof(val), "%llu",
 				 (unsigned long long)sb->mem_bytes);
@@ -191,6 +195,13 @@ static int signal_procs(const char *dir, int sig)
 
 void accel__sbx_cgroup_kill(const struct sbx_cgroup *cg, int sig)
 {
+	char buf[128];
+
+	/* v2 says whether anyone is left; usually nobody is. */
+	if (cg->version == 2 &&
+	    read_at(cg->dir[0], "cgroup.events", buf, sizeof(buf)) > 0 &&
+	    strstr(buf, "populated 0"))
+		return;
 	if (cg->version == 2 && sig == SIGKILL &&
 	    write_at(cg->dir[0], "cgroup.kill", "1") == 0)
 		return;
@@ -227,9 +238,13 @@ uint64_t accel__sbx_cgroup_peak(const struct sbx_cgroup *cg)
 	char buf[64];
 
 	for (int i = 0; i < cg->n_dir; i++) {
-		if (read_at(cg->dir[i], "memory.max_usage_in_bytes", buf,
-			    sizeof(buf)) > 0 ||
-		    read_at(cg->dir[i], "memory.peak", buf, sizeof(buf)) > 0)
+		if (!(cg->what[i] & SBX_CG_MEM))
+			continue;
+		if (read_at(cg->dir[i],
+			    (cg->what[i] & SBX_CG_V2) ?
+				    "memory.peak" :
+				    "memory.max_usage_in_bytes",
+			    buf, sizeof(buf)) > 0)
 			return strtoull(buf, NULL, 10);
 	}
 	return 0;
@@ -253,11 +268,16 @@ uint32_t accel__sbx_cgroup_events(const struct sbx_cgroup *cg)
 	uint32_t flags = 0;
 
 	for (int i = 0; i < cg->n_dir; i++) {
-		if (field(cg->dir[i], "memory.oom_control", "oom_kill ") ||
-		    field(cg->dir[i], "memory.events", "oom_kill ") ||
-		    field(cg->dir[i], "memory.failcnt", ""))
+		int v2 = !!(cg->what[i] & SBX_CG_V2);
+
+		if ((cg->what[i] & SBX_CG_MEM) &&
+		    (field(cg->dir[i],
+			   v2 ? "memory.events" : "memory.oom_control",
+			   "oom_kill ") ||
+		     (!v2 && field(cg->dir[i], "memory.failcnt", ""))))
 			flags |= ACCEL_SANDBOX_R_OOM;
-		if (field(cg->dir[i], "pids.events", "max "))
+		if ((cg->what[i] & SBX_CG_PIDS) &&
+		    field(cg->dir[i], "pids.events", "max "))
 			flags |= ACCEL_SANDBOX_R_PIDS_LIMIT;
 	}
 	return flags;

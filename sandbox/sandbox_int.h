@@ -138,11 +138,15 @@ int accel__sbx_netns_child(const struct sbx_child *c);
 struct sbx_cgroup {
 	int version;	  /* 0 none, 1, 2 */
 	char dir[3][320]; /* created directories (v2, or v1 pids, memory) */
+	uint32_t what[3]; /* SBX_CG_* of each directory */
 	int n_dir;
 	int procs_fd[3]; /* cgroup.procs of each, for the child */
 	int n_procs;
 };
 
+#define SBX_CG_V2   (1u << 0)
+#define SBX_CG_MEM  (1u << 1) /* memory limit and peak live here */
+#define SBX_CG_PIDS (1u << 2) /* pids limit lives here */
 int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 			     struct sbx_cgroup *cg);
 void accel__sbx_cgroup_kill(const struct sbx_cgroup *cg, int sig);
