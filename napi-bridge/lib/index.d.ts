@@ -37,6 +37,13 @@ export interface StartOptions {
 	syncSpinUs?: number;
 	/** Handshake timeout, milliseconds (default 10000). */
 	handshakeTimeoutMs?: number;
+	/**
+	 * Share of the result arena that live zero-copy Buffers may hold, in
+	 * percent (default 75). Past it, results are copied out and their
+	 * blocks released at once, so that Buffers the GC has not collected
+	 * yet cannot starve the engine of result space.
+	 */
+	viewLimitPct?: number;
 }
 
 export type ConnectOptions = Omit<
@@ -91,6 +98,11 @@ export interface EngineInfo {
 	mapSize: number;
 	inflight: number;
 	spinUs: number;
+	/** Result bytes held by live zero-copy Buffers. */
+	viewBytes: number;
+	viewLimit: number;
+	/** Results copied because viewBytes was at viewLimit. */
+	viewsCopied: number;
 }
 
 export interface OpStats {

@@ -183,6 +183,7 @@ function checkStartOpts(opts) {
 	checkPositive('workers', opts.workers, 1024);
 	checkPositive('engineSpinUs', opts.engineSpinUs, 1e7);
 	checkPositive('handshakeTimeoutMs', opts.handshakeTimeoutMs, 3600000);
+	checkPositive('viewLimitPct', opts.viewLimitPct, 100);
 	if (opts.enginePath !== undefined && typeof opts.enginePath !== 'string')
 		throw typeError('enginePath must be a string');
 }
@@ -296,6 +297,7 @@ class Engine {
 			spinUs: opts.spinUs,
 			syncSpinUs: opts.syncSpinUs,
 			handshakeTimeoutMs: opts.handshakeTimeoutMs,
+			viewLimitPct: opts.viewLimitPct,
 		}, this.#meta, (n, vals) => this.#onBatch(n, vals),
 		(code) => this.#onDeath(code));
 	}

@@ -601,6 +601,9 @@ static napi_value js_info(napi_env env, napi_callback_info info)
 	set_num(env, o, "mapSize", (double)l->map_size);
 	set_num(env, o, "inflight", (double)b->inflight);
 	set_num(env, o, "spinUs", (double)b->spin_ns / 1000.0);
+	set_num(env, o, "viewBytes", (double)b->view_bytes);
+	set_num(env, o, "viewLimit", (double)b->view_limit);
+	set_num(env, o, "viewsCopied", (double)b->views_copied);
 	return o;
 }
 
@@ -747,6 +750,7 @@ static napi_value attach_or_connect(napi_env env, napi_callback_info info,
 	size_t argc = 5;
 	struct attach_work *w;
 	uint64_t sq = 0, req = 0, res = 0, spin = 50, sspin = 50, hs = 0;
+	uint64_t vpct = 75;
 	napi_typedarray_type mtype;
 	napi_valuetype t;
 	napi_value name;
@@ -764,7 +768,8 @@ static napi_value attach_or_connect(napi_env env, napi_callback_info info,
 	    opt_u64(env, argv[1], "resSize", ACCEL_SHM_MAX_ARENA, &res) < 0 ||
 	    opt_u64(env, argv[1], "spinUs", 10000000, &spin) < 0 ||
 	    opt_u64(env, argv[1], "syncSpinUs", 10000000, &sspin) < 0 ||
-	    opt_u64(env, argv[1], "handshakeTimeoutMs", 3600000, &hs) < 0)
+	    opt_u64(env, argv[1], "handshakeTimeoutMs", 3600000, &hs) < 0 ||
+	    opt_u64(env, argv[1], "viewLimitPct", 100, &vpct) < 0)
 		return type_error(env, "attach: bad option value");
 	if (napi_is_typedarray(env, argv[2], &is) != napi_ok || !is ||
 	    napi_get_typedarray_info(env, argv[2], &mtype, &mlen, NULL, NULL,
@@ -821,6 +826,7 @@ static napi_value attach_or_connect(napi_env env, napi_callback_info info,
 	w->o.spin_ns = sspin ? sspin * 1000 : 1; /* 0 means default there */
 	w->o.handshake_timeout_ms = (uint32_t)hs;
 	w->bo.spin_ns = spin * 1000;
+	w->bo.view_pct = (uint32_t)vpct;
 #define ACCEL_OP(id, name)          \
 	if (!strcmp(#name, "ping")) \
 		w->bo.ping_op = id;

@@ -61,8 +61,9 @@ struct br_slot {
 };
 
 struct br_opts {
-	uint64_t spin_ns; /* idle reaping window after a submission */
-	uint16_t ping_op; /* op id used by pingMany */
+	uint64_t spin_ns;  /* idle reaping window after a submission */
+	uint16_t ping_op;  /* op id used by pingMany */
+	uint32_t view_pct; /* view_limit as a percentage of the result arena */
 };
 
 struct bridge {
@@ -104,6 +105,14 @@ struct bridge {
 	uint32_t pm_window; /* most pings in flight: leaves room for JS calls */
 	int32_t pm_err;
 	int pm_finished;
+	/*
+	 * Bytes of result blocks held by live Buffers. Their blocks return
+	 * only when V8 collects the Buffers; past view_limit, results are
+	 * copied out instead so that lagging GC cannot starve the engine of
+	 * result space.
+	 */
+	uint64_t view_bytes, view_limit;
+	uint64_t views_copied; /* results copied because of view_limit */
 	/* The mapping, for isMapped() */
 	uintptr_t map_lo, map_hi;
 };

@@ -182,6 +182,7 @@ int br_create(napi_env env, struct accel_client *c, const struct br_opts *o,
 	b->c = c;
 	b->spin_ns = o->spin_ns;
 	b->ping_op = o->ping_op;
+	b->view_limit = l->res_size / 100 * o->view_pct;
 	b->map_lo = (uintptr_t)accel_client_base(c);
 	b->map_hi = b->map_lo + l->map_size;
 
@@ -398,6 +399,7 @@ static void view_finalize(napi_env env, void *data, void *hint)
 
 	if (!b->closed)
 		accel_client_release(b->c, v->off);
+	b->view_bytes -= v->len;
 	if (env)
 		napi_adjust_external_memory(env, -(int64_t)v->len, &adj);
 	accel_free(v);
@@ -412,6 +414,11 @@ static napi_value view_buffer(struct bridge *b, const struct accel_cqe *cqe,
 	int64_t adj;
 	void *copy;
 
+	if (b->view_bytes + cqe->out_len > b->view_limit) {
+		accel_free(v);
+		v = NULL;
+		b->views_copied++;
+	}
 	if (v) {
 		v->b = b;
 		v->off = cqe->out_off;
@@ -420,6 +427,7 @@ static napi_value view_buffer(struct bridge *b, const struct accel_cqe *cqe,
 						view_finalize, v,
 						&buf) == napi_ok) {
 			b->refs++;
+			b->view_bytes += cqe->out_len;
 			napi_adjust_external_memory(
 				b->env, (int64_t)cqe->out_len, &adj);
 			return buf;

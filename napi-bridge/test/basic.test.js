@@ -9,7 +9,8 @@ const { Engine } = accel;
 
 let eng;
 test.before(async () => {
-	eng = await Engine.start();
+	// Room for several 16 MiB results held at once.
+	eng = await Engine.start({ resSize: 256 << 20 });
 });
 test.after(async () => {
 	await eng.close();

@@ -188,3 +188,21 @@ test('result Buffers outlive the engine death', async () => {
 	assert.ok(view.equals(data));
 	await eng.close();
 });
+
+test('views past viewLimitPct are copied, so held Buffers cannot starve the engine',
+     async () => {
+	const eng = await Engine.start({ resSize: 1 << 20, viewLimitPct: 50 });
+	const held = [];
+	const inputs = Array.from({ length: 40 }, () => crypto.randomBytes(60000));
+	for (const b of inputs)
+		held.push(await eng.echo(b));
+	held.forEach((b, i) => assert.ok(b.equals(inputs[i])));
+	const info = eng.info;
+	assert.ok(info.viewBytes <= info.viewLimit);
+	assert.ok(info.viewsCopied > 0);
+	assert.ok(eng.isMapped(held[0]));
+	assert.equal(eng.isMapped(held[39]), false);
+	// 40 x 60 KB is more than the 1 MiB arena: only the copies made it fit.
+	assert.ok(40 * 60000 > info.resSize);
+	await eng.close();
+});
