@@ -66,11 +66,12 @@ static int handshake(struct accel_client *c, const struct accel_client_opts *o)
 	h.req_size = o->req_size;
 	h.res_size = o->res_size;
 	ret = accel_sock_send(c->sock, &h, sizeof(h), c->evfd);
-	if (ret < 0)
-		return ret;
-	ret = accel_sock_recv(c->sock, &w, sizeof(w), &memfd);
-	if (ret < 0)
-		return ret;
+	/*
+	 * An engine that refuses us (wrong uid, busy) answers and closes at
+	 * once, which can fail our send: its welcome still says why.
+	 */
+	if (accel_sock_recv(c->sock, &w, sizeof(w), &memfd) < 0)
+		return ret < 0 ? ret : -ACCEL_E_HANDSHAKE;
 	if (w.magic != ACCEL_WELCOME_MAGIC) {
 		ret = -ACCEL_E_BAD_MAGIC;
 		goto out;

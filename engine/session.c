@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "accel_alloc.h"
@@ -510,6 +511,11 @@ static void session_free(struct accel_session *s)
 	accel_free(s);
 }
 
+/*
+ * Takes s off the engine's list, so that nobody can find it any more. It
+ * still counts in nsessions until session_gone(), after its memory, mapping
+ * and fds are released: a count of sessions is also a count of their fds.
+ */
 static void engine_unlink(struct accel_session *s)
 {
 	struct accel_engine *e = s->eng;
@@ -518,10 +524,16 @@ static void engine_unlink(struct accel_session *s)
 	for (struct accel_session **pp = &e->sessions; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
-			e->nsessions--;
 			break;
 		}
 	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+static void session_gone(struct accel_engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->nsessions--;
 	pthread_cond_broadcast(&e->sessions_cond);
 	pthread_mutex_unlock(&e->lock);
 	accel__engine_session_ended();
@@ -541,6 +553,7 @@ static void *session_main(void *arg)
 	if (session_setup(s) < 0) {
 		engine_unlink(s);
 		session_free(s);
+		session_gone(e);
 		return NULL;
 	}
 	/* From here on the main thread watches the socket for EOF. */
@@ -566,20 +579,26 @@ static void *session_main(void *arg)
 	accel__debug("session %llu: closed", (unsigned long long)s->id);
 	accel__thread_fini(&t);
 	session_free(s);
+	session_gone(e);
 	return NULL;
 }
 
 static struct accel_session *session_alloc(struct accel_engine *e, int sock)
 {
 	struct accel_session *s = accel_calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
 
 	if (!s)
 		return NULL;
 	s->eng = e;
 	s->sock = sock;
 	s->evfd = -1;
+	pthread_condattr_init(&ca);
+	/* Waits for result space use monotonic deadlines (opctx.c). */
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&s->res_lock, NULL);
-	pthread_cond_init(&s->res_cond, NULL);
+	pthread_cond_init(&s->res_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle_cond, NULL);
 	return s;
@@ -656,6 +675,7 @@ int accel__session_start(struct accel_engine *e, int sock)
 	if (ret) {
 		engine_unlink(s);
 		session_free(s);
+		session_gone(e);
 		return -ret;
 	}
 	return 0;
