@@ -5,7 +5,20 @@
 // once at the end, so percentiles are exact (nearest rank). toJSON() writes
 // the same fields as accel_hist_json(), which bench/report.mjs reads.
 
+import { readFileSync } from 'node:fs';
+
 export const now = process.hrtime.bigint;
+
+// The machine is shared: every series carries the 1-minute load average and
+// the runnable task count when it was recorded (as the C side does).
+function loadNow() {
+	try {
+		const f = readFileSync('/proc/loadavg', 'utf8').split(/\s+/);
+		return { load1: Number(f[0]), runnable: Number(f[3].split('/')[0]) };
+	} catch {
+		return { load1: -1, runnable: -1 };
+	}
+}
 
 // The quantiles of the plotted percentile curve; the same list as
 // accel_hist_curve_q in bench/hist.h.
@@ -68,6 +81,7 @@ export class Hist {
 			ops: this.ops,
 			ops_per_s: this.wallNs ? (this.ops * 1e9) / this.wallNs : 0,
 			curve,
+			...loadNow(),
 			...extra,
 		};
 	}

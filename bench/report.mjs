@@ -151,6 +151,7 @@ function latencyRows(list, ref) {
 		us(s.p50_ns), us(s.p99_ns), us(s.p999_ns), us(s.mean_ns), rate(s.ops_per_s),
 		ref && s !== ref ? `${(s.p50_ns / ref.p50_ns).toFixed(1)}×` : ref ? '1×' : '',
 		s.n.toLocaleString('en-US'),
+		s.load1 !== undefined && s.load1 >= 0 ? `${s.load1.toFixed(1)} / ${s.runnable}` : '?',
 	]);
 }
 
@@ -177,10 +178,10 @@ function echoTable(by, doc) {
 
 function engineEcho(doc) {
 	const rows = doc.series.filter((s) => s.id.startsWith('c.echo.rt.') && s.engine_mean_ns !== undefined)
-		.map((s) => [sizeLabel(s.size), us(s.p50_ns), us(s.engine_mean_ns), us(s.p50_ns - s.engine_mean_ns)]);
+		.map((s) => [sizeLabel(s.size), us(s.mean_ns), us(s.engine_mean_ns), us(s.mean_ns - s.engine_mean_ns)]);
 	if (!rows.length) return '';
-	return '\nThe C ring round trip split with the engine\'s own timing of the op (mean, from the `stats` op, taken before and after each size): what is left is submission, wake-up, completion and reap.\n\n' +
-		table(['size', 'C ring rt p50 (µs)', 'engine echo op, mean (µs)', 'the rest (µs)'], rows) + '\n';
+	return '\nThe C ring round trip split with the engine\'s own timing of the echo op (means over the same requests: the engine\'s from the `stats` op read before and after each size). The engine\'s part grows with the size (its one input-to-result copy); the rest is submission, wake-up, completion, reap and the view, and stays flat when the way back copies nothing.\n\n' +
+		table(['size', 'C ring rt, mean (µs)', 'engine echo op, mean (µs)', 'the rest (µs)'], rows) + '\n';
 }
 
 export function markdown(doc, svgName) {
@@ -210,10 +211,12 @@ export function markdown(doc, svgName) {
 	out.push('## Round trips: agent-accel and the alternatives');
 	out.push('');
 	const ref = by('node.ping');
-	const rt = ['node.pingSync', 'node.ping', 'node.ping.inflight256', 'c.ping.sync', 'c.ping.inflight256', 'c.floor.spin',
+	const rt = ['node.pingSync', 'node.pingSync.spin50', 'node.ping', 'node.ping.inflight256', 'c.ping.sync', 'c.ping.inflight256', 'c.floor.spin',
 		'peer.atomics', 'peer.postmessage', 'peer.postmessage.inflight256', 'peer.unix', 'c.peer.unix', 'peer.piscina', 'peer.piscina.inflight256']
 		.map(by).filter(Boolean);
-	out.push(table(['path', 'p50', 'p99', 'p999', 'mean', 'ops/s', 'p50 vs await ping()', 'samples'], latencyRows(rt, ref)));
+	out.push(table(['path', 'p50', 'p99', 'p999', 'mean', 'ops/s', 'p50 ÷ p50 of await ping()', 'samples', 'load1 / runnable'], latencyRows(rt, ref)));
+	out.push('');
+	out.push('"load1 / runnable": the 1-minute load average and the runnable tasks in /proc/loadavg when the series ended. With more runnable tasks than cores, a waiting side that spins is descheduled now and then, and the tail shows it as ~100 µs steps.');
 	out.push('');
 	out.push('## Batched submission');
 	out.push('');
@@ -221,7 +224,7 @@ export function markdown(doc, svgName) {
 	out.push('');
 	const batch = doc.series.filter((s) => s.group === 'batch').sort((a, b) => (a.side === b.side ? a.batch - b.batch : a.side < b.side ? -1 : 1));
 	out.push(table(['batch', 'p50', 'p99', 'p999', 'per op (p50 / N)', 'ops/s', 'batches'], batch.map((s) => [
-		`${s.side === 'c' ? 'C' : 'Node'} ${s.batch}`, us(s.p50_ns), us(s.p99_ns), us(s.p999_ns), `${(s.p50_ns / s.batch).toFixed(1)} ns`, rate(s.ops_per_s), s.n.toLocaleString('en-US'),
+		`${s.side === 'c' ? 'C' : 'Node'} ${s.batch}`, us(s.p50_ns), us(s.p99_ns), us(s.p999_ns), s.p50_ns / s.batch < 1000 ? `${(s.p50_ns / s.batch).toFixed(1)} ns` : `${us(s.p50_ns / s.batch)} µs`, rate(s.ops_per_s), s.n.toLocaleString('en-US'),
 	])));
 	out.push('');
 	out.push('## Echo by size');
@@ -306,7 +309,7 @@ export function svg(doc) {
 	// Panel 1: percentile curves of one-at-a-time round trips, x in
 	// "nines" (-log10(1 - q)) so that the tail gets room.
 	const rtIds = [
-		['node.pingSync', 'pingSync()'], ['node.ping', 'await ping()'], ['c.ping.sync', 'C client ping'],
+		['node.pingSync', 'pingSync()'], ['node.pingSync.spin50', 'pingSync(), syncSpinUs 50'], ['node.ping', 'await ping()'], ['c.ping.sync', 'C client ping'],
 		['c.floor.spin', 'C floor (busy poll)'], ['peer.atomics', 'SAB + Atomics.wait'], ['peer.postmessage', 'postMessage'],
 		['peer.unix', 'Unix socket (Node)'], ['c.peer.unix', 'Unix socket (C)'], ['peer.piscina', 'piscina'],
 	];

@@ -44,8 +44,9 @@
 #include "hist.h"
 
 /* Op ids from engine/ops/ops.def. */
-#define OP_PING 1
-#define OP_ECHO 2
+#define OP_PING	 1
+#define OP_ECHO	 2
+#define OP_STATS 3
 
 #define MAX_BATCH 256
 #define INFLIGHT  256
@@ -92,12 +93,39 @@ static size_t warmup(size_t n)
 	return w < 10 ? 10 : w > 20000 ? 20000 : w;
 }
 
+/*
+ * The machine is shared: each series carries the 1-minute load average and
+ * the number of runnable tasks when it was written, so that a noisy series
+ * can be told from a slow path.
+ */
+static void load_now(double *load1, int *running)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	*load1 = -1;
+	*running = -1;
+	if (!f)
+		return;
+	if (fscanf(f, "%lf %*f %*f %d/", load1, running) != 2) {
+		*load1 = -1;
+		*running = -1;
+	}
+	fclose(f);
+}
+
 static void emit(struct bench *b, const struct accel_hist *h, const char *id,
 		 const char *label, const char *group, uint64_t size,
 		 unsigned batch, const char *extra)
 {
+	char more[256];
+	double load1;
+	int running;
+
+	load_now(&load1, &running);
+	snprintf(more, sizeof(more), "\"load1\": %.2f, \"runnable\": %d%s%s",
+		 load1, running, extra ? ", " : "", extra ? extra : "");
 	fprintf(b->out, "%s\n    ", b->nseries++ ? "," : "");
-	accel_hist_json(b->out, h, id, label, group, size, batch, extra);
+	accel_hist_json(b->out, h, id, label, group, size, batch, more);
 	fprintf(stderr, "  %-26s p50 %9.2f us  p99 %9.2f us  p999 %9.2f us\n",
 		id, accel_hist_pct(h, 0.5) / 1e3, accel_hist_pct(h, 0.99) / 1e3,
 		accel_hist_pct(h, 0.999) / 1e3);
@@ -268,6 +296,49 @@ static void bench_batch(struct bench *b, unsigned batch)
 	accel_hist_destroy(&h);
 }
 
+/*
+ * The engine's own count and mean time of an op, from the stats op's JSON
+ * document ("ops": {"echo": {"count": N, ..., "mean_ns": M, ...}}). Returns
+ * 0, or -1 when the document does not say.
+ */
+static int engine_op_time(struct bench *b, const char *op, double *count,
+			  double *mean)
+{
+	struct accel_sqe *sqe = accel_client_sqe(b->c);
+	char key[64], *doc;
+	struct accel_cqe cqe;
+	const char *res, *p, *q;
+	int ret = -1;
+
+	if (!sqe)
+		die("sqe", -ENOSPC);
+	sqe->op = OP_STATS;
+	sqe->user_data = UINT64_MAX;
+	submit(b->c);
+	reap_some(b->c, &cqe, 1);
+	res = accel_client_result(b->c, &cqe);
+	if (!res)
+		return -1;
+	doc = strndup(res, cqe.out_len);
+	accel_client_release(b->c, cqe.out_off);
+	if (!doc)
+		return -1;
+	snprintf(key, sizeof(key), "\"%s\":{", op);
+	p = strstr(doc, "\"ops\":");
+	p = p ? strstr(p, key) : NULL;
+	if (p) {
+		q = strstr(p, "\"count\":");
+		p = strstr(p, "\"mean_ns\":");
+		if (p && q) {
+			*count = atof(q + 8);
+			*mean = atof(p + 10);
+			ret = 0;
+		}
+	}
+	free(doc);
+	return ret;
+}
+
 static const char *size_name(uint64_t size, char *buf, size_t len)
 {
 	if (size >= (1u << 20))
@@ -291,7 +362,9 @@ static void bench_echo(struct bench *b, uint64_t size, size_t base_iters)
 	size_t n = iters(b, base_iters), w = warmup(n);
 	struct accel_hist copy_in, rt, view, total, copy_out;
 	uint8_t *priv = malloc(size);
-	char sz[16], id[48], label[64];
+	char sz[16], id[48], label[64], engine[64] = "";
+	double c0 = 0, m0 = 0, c1 = 0, m1 = 0;
+	int have_stats = 0;
 	uint64_t start = 0;
 
 	if (!priv || accel_hist_init(&copy_in, n) < 0 ||
@@ -306,8 +379,10 @@ static void bench_echo(struct bench *b, uint64_t size, size_t base_iters)
 		void *p;
 		int ret;
 
-		if (i == w)
+		if (i == w) {
+			have_stats = !engine_op_time(b, "echo", &c0, &m0);
 			start = accel_now_ns();
+		}
 		t0 = accel_now_ns();
 		ret = accel_client_alloc(b->c, size, &off, &p);
 		if (ret < 0)
@@ -336,10 +411,10 @@ static void bench_echo(struct bench *b, uint64_t size, size_t base_iters)
 		 * copying return path would have to add.
 		 */
 		if (i >= w && (i - w) % 4 == 0) {
-			uint64_t c0 = accel_now_ns();
+			uint64_t r0 = accel_now_ns();
 
 			memcpy(priv, res, size);
-			ref = accel_now_ns() - c0;
+			ref = accel_now_ns() - r0;
 			accel_hist_add(&copy_out, ref);
 		}
 		accel_client_release(b->c, cqe.out_off);
@@ -353,6 +428,9 @@ static void bench_echo(struct bench *b, uint64_t size, size_t base_iters)
 		}
 	}
 	accel_hist_finish(&total, accel_now_ns() - start, 0);
+	if (have_stats && !engine_op_time(b, "echo", &c1, &m1) && c1 > c0)
+		snprintf(engine, sizeof(engine), ", \"engine_mean_ns\": %.1f",
+			 (c1 * m1 - c0 * m0) / (c1 - c0));
 	accel_hist_finish(&copy_in, total.wall_ns, n);
 	accel_hist_finish(&rt, total.wall_ns, n);
 	accel_hist_finish(&view, total.wall_ns, n);
@@ -372,13 +450,13 @@ static void bench_echo(struct bench *b, uint64_t size, size_t base_iters)
 	};
 
 	for (size_t k = 0; k < ACCEL_ARRAY_SIZE(st); k++) {
-		char extra[64];
+		char extra[128];
 
 		snprintf(id, sizeof(id), "c.echo.%s.%s", st[k].stage, sz);
 		snprintf(label, sizeof(label), "C echo %s B: %s", sz,
 			 st[k].what);
-		snprintf(extra, sizeof(extra), "\"stage\": \"%s\"",
-			 st[k].stage);
+		snprintf(extra, sizeof(extra), "\"stage\": \"%s\"%s",
+			 st[k].stage, st[k].h == &rt ? engine : "");
 		emit(b, st[k].h, id, label, "echo", size, 1, extra);
 		accel_hist_destroy(st[k].h);
 	}
@@ -473,7 +551,7 @@ static int io_full(int fd, void *p, size_t len, int wr)
 static void bench_unix(struct bench *b)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	size_t n = iters(b, 50000), w = warmup(n);
+	size_t n = iters(b, 200000), w = warmup(n);
 	struct accel_hist h;
 	uint64_t start = 0, msg, back;
 	int s;

@@ -17,7 +17,7 @@ export async function run({ it }) {
 	const pkg = join(dirname(require.resolve('piscina')), '..', 'package.json');
 	const version = JSON.parse(readFileSync(pkg, 'utf8')).version;
 	const out = [];
-	let h = await measure(it(100000), it(10000), (i) => pool.run(i));
+	let h = await measure(it(200000), it(20000), (i) => pool.run(i));
 	out.push(h.toJSON({ id: 'peer.piscina', label: `piscina ${version} task, one at a time`, group: 'peer', side: 'peer', threads: pool.threads.length }));
 	h = await measureInflight(it(200000), it(20000), 256, (i) => pool.run(i));
 	out.push(h.toJSON({ id: 'peer.piscina.inflight256', label: `piscina ${version} task, 256 in flight`, group: 'peer', side: 'peer', threads: pool.threads.length }));

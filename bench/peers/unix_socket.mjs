@@ -31,7 +31,7 @@ export async function run({ it, payload, echoSocket }) {
 
 	const out = [];
 	const req = Buffer.alloc(8);
-	let h = await measure(it(100000), it(10000), (i) => {
+	let h = await measure(it(200000), it(20000), (i) => {
 		req.writeUInt32LE(i, 0);
 		return call(req);
 	});
