@@ -331,6 +331,12 @@ export function svg(doc) {
 		pts: sizes.map((sz) => [sz, by(`${p}.${sizeLabelId(sz)}`)]).filter(([, s]) => s)
 			.map(([sz, s]) => [Math.log2(sz), Math.log10(Math.max(s.p50_ns, 1))]),
 	})).filter((s) => s.pts.length);
+	// What the ring adds to an echo besides the engine's own copy (means):
+	// flat when nothing on the way back is proportional to the size.
+	const rest = sizes.map((sz) => [sz, by(`c.echo.rt.${sizeLabelId(sz)}`)])
+		.filter(([, s]) => s && s.engine_mean_ns !== undefined && s.mean_ns > s.engine_mean_ns)
+		.map(([sz, s]) => [Math.log2(sz), Math.log10(s.mean_ns - s.engine_mean_ns)]);
+	if (rest.length) s2.push({ name: 'C ring rt minus engine echo op (means)', pts: rest });
 
 	const W = 1180, H = 900;
 	const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,
