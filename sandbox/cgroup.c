@@ -92,6 +92,7 @@ int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 	int ret = 0, v2_mem = 0, v2_pids = 0;
 
 	memset(cg, 0, sizeof(*cg));
+	cg->v2_fd = -1;
 	snprintf(name, sizeof(name), "accel-sbx-%d-%u", getpid(),
 		 atomic_fetch_add(&cg_seq, 1));
 	if (f->cgroup_v2[0]) {
@@ -104,6 +105,15 @@ int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 		if (ret)
 			goto err;
 		cg->version = 2;
+#if defined(__x86_64__)
+		/* The child starts inside it (clone3); no procs write. */
+		cg->v2_fd =
+			open(cg->dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cg->v2_fd >= 0) {
+			close(cg->procs_fd[--cg->n_procs]);
+			cg->procs_fd[cg->n_procs] = -1;
+		}
+#endif
 		if (v2_mem) {
 			snprintf(val, sizeof(val), "%llu",
 				 (unsigned long long)sb->mem_bytes);
@@ -288,6 +298,9 @@ void accel__sbx_cgroup_destroy(struct sbx_cgroup *cg)
 	for (int i = 0; i < cg->n_procs; i++)
 		close(cg->procs_fd[i]);
 	cg->n_procs = 0;
+	if (cg->v2_fd >= 0)
+		close(cg->v2_fd);
+	cg->v2_fd = -1;
 	/* rmdir fails with EBUSY while a dying process is still listed;
 	 * the caller killed and reaped, so this settles quickly. */
 	for (int i = cg->n_dir - 1; i >= 0; i--) {

@@ -349,6 +349,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 		return -ENOMEM;
 	p->sb = sb;
 	p->pidfd = p->in_fd = p->listener = -1;
+	p->cg.v2_fd = -1;
 	p->out_fd[0] = p->out_fd[1] = -1;
 	p->start_ns = accel_now_ns();
 	p->layers = sb->layers;
@@ -413,6 +414,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 	c.report_fd = report[1];
 	c.parent_pidfd = accel__sbx_parent_pidfd();
 	c.n_cg = p->cg.n_procs;
+	c.cgroup_fd = p->cg.version ? p->cg.v2_fd : -1;
 	for (int i = 0; i < c.n_cg; i++)
 		c.cg_fds[i] = p->cg.procs_fd[i];
 	c.cwd = cwd;
@@ -444,6 +446,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 	for (int i = 0; i < c.n_cg; i++)
 		close_fd(&p->cg.procs_fd[i]);
 	p->cg.n_procs = 0;
+	close_fd(&p->cg.v2_fd);
 	if (sb->notify) {
 		p->listener = recv_listener(report[0]);
 		if (p->listener < 0)

@@ -102,8 +102,9 @@ struct sbx_child {
 	int fd_in, fd_out, fd_err;
 	int report_fd;	  /* socket to pass the seccomp listener, or -1 */
 	int parent_pidfd; /* readable once the engine has died, or -1 */
-	int cg_fds[3];
+	int cg_fds[3];	  /* cgroup.procs to join by writing "0" */
 	int n_cg;
+	int cgroup_fd; /* v2 directory for CLONE_INTO_CGROUP, or -1 */
 	const char *cwd;
 	char *const *argv;
 	char *const *envp;
@@ -142,6 +143,7 @@ struct sbx_cgroup {
 	int n_dir;
 	int procs_fd[3]; /* cgroup.procs of each, for the child */
 	int n_procs;
+	int v2_fd; /* the v2 directory (clone3 CLONE_INTO_CGROUP), or -1 */
 };
 
 #define SBX_CG_V2   (1u << 0)
