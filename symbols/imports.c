@@ -235,14 +235,19 @@ int accel_symbols_imports_set(struct accel_symbols *idx, const char *file,
 	}
 	if (ret < 0)
 		clear_out(g, (uint32_t)src);
-	/* The source reference: held while the file has imports. */
+	/*
+	 * The source reference: held while the file has imports. The
+	 * lookup's reference becomes it, or is dropped.
+	 */
 	if (g->nv[src].nout && !g->nv[src].is_src) {
 		g->nv[src].is_src = 1;
 	} else if (!g->nv[src].nout && g->nv[src].is_src) {
 		g->nv[src].is_src = 0;
 		node_put(g, (uint32_t)src);
+		node_put(g, (uint32_t)src);
+	} else {
+		node_put(g, (uint32_t)src);
 	}
-	node_put(g, (uint32_t)src); /* the lookup's own reference */
 out:
 	pthread_rwlock_unlock(&idx->lock);
 	pthread_mutex_unlock(&idx->wlock);

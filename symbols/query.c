@@ -24,11 +24,13 @@
 #include "accel_err.h"
 #include "symbols_int.h"
 
-#define DEFAULT_LIMIT 20
-#define MAX_LIMIT     1000
-#define TYPO_MIN_LEN  4
-#define TYPO_MAX_LEN  32
-#define TYPO_PENALTY  40
+#define DEFAULT_LIMIT	20
+#define MAX_LIMIT	1000
+#define TYPO_MIN_LEN	4
+#define TYPO_MAX_LEN	32
+#define TYPO_PENALTY	24
+#define TYPO_WORD_LEN	8
+#define TYPO_NEAR_BONUS 48
 /* Bound on typo-pass v1 calls, so a pathological query stays bounded. */
 #define TYPO_BUDGET (1u << 18)
 
@@ -48,7 +50,8 @@ struct qctx {
 	struct pattern p;
 	struct pattern *var; /* typo variants */
 	uint32_t nvar, nswap;
-	int top_tier; /* best tier among regular matches */
+	int top_tier;	   /* best tier among regular matches */
+	uint32_t best_run; /* longest run of consecutive matches in the best */
 	struct cand *heap;
 	uint32_t hn, hcap;
 	uint64_t matched;
@@ -204,6 +207,16 @@ static void consider(struct qctx *c, uint32_t id)
 	if (!c->files && c->p.len > 1 &&
 	    accel__score_cover(&c->p, t, pos) == c->idx->nx[id].humps)
 		s += SCORE_COVER_BONUS;
+	if (!c->files && s > c->best) {
+		uint32_t run = 1, r = 1;
+
+		for (uint32_t i = 1; i < c->p.len; i++) {
+			r = pos[i] == pos[i - 1] + 1 ? r + 1 : 1;
+			if (r > run)
+				run = r;
+		}
+		c->best_run = run;
+	}
 	if (c->files) {
 		b = base_of(t, n);
 		if (accel__score_v1(&c->p, t + b, n - b, &sb, NULL) &&
@@ -316,9 +329,15 @@ static int typo_scan(struct qctx *c, const roaring_bitmap_t *bm,
 			uint8_t bv = 0;
 
 			for (uint32_t v = 0; v < nsel; v++) {
-				if (accel__score_v1(&c->var[sel[v]], t, n, &s,
-						    NULL) &&
-				    s > best) {
+				const struct pattern *vp = &c->var[sel[v]];
+
+				if (!accel__score_v1(vp, t, n, &s, NULL))
+					continue;
+				/* One slip from an exact or prefix match
+				 * beats any scattered match. */
+				if (accel__score_tier(vp, t, n) >= TIER_PREFIX)
+					s += TYPO_NEAR_BONUS;
+				if (s > best) {
 					best = s;
 					bv = (uint8_t)sel[v];
 				}
@@ -481,8 +500,11 @@ static int rescore(struct qctx *c, uint16_t **posv)
 					xp[k] = (uint16_t)(bp[k] + b);
 			}
 		}
-		if (x->typo)
+		if (x->typo) {
 			s -= TYPO_PENALTY;
+			if (accel__score_tier(p, t, n) >= TIER_PREFIX)
+				s += TYPO_NEAR_BONUS;
+		}
 		x->score = accel__score_compose(x->tier, s, n,
 						cand_count(c, x->id));
 	}
@@ -810,7 +832,15 @@ static int run(struct accel_symbols *idx, const struct accel_symbols_query *q,
 		int32_t ideal;
 
 		accel__score_v1(&c->p, c->p.orig, c->p.len, &ideal, NULL);
-		if (c->best < ideal / 2) {
+		/*
+		 * A long query whose best match is one long run plus a few
+		 * stray letters ("forEachChidl" in forEachChildInJSDoc...) is
+		 * a typed word with a slip, not an abbreviation: it gets the
+		 * typo pass too.
+		 */
+		if (c->best < ideal / 2 ||
+		    (c->p.len >= TYPO_WORD_LEN && c->best_run + 3 >= c->p.len &&
+		     c->best_run < c->p.len)) {
 			ret = typo_pass(c, ideal);
 			if (ret < 0)
 				goto out_unlock;

@@ -90,18 +90,21 @@ void *fx_query(struct accel_symbols *idx, const char *text, uint32_t limit,
 	q.kinds = kinds;
 	q.path_prefix = prefix;
 	q.path_prefix_len = prefix ? (uint32_t)strlen(prefix) : 0;
+	/*
+	 * Size first, then the query; the index may change in between (the
+	 * concurrency test), so grow and retry until a run fits.
+	 */
 	ret = accel_symbols_query(idx, &q, NULL, 0, &need);
-	if (ret != -ACCEL_E_NO_SPACE)
-		return NULL;
-	out = malloc(need);
-	if (!out)
-		return NULL;
-	ret = accel_symbols_query(idx, &q, out, need, NULL);
-	if (ret < 0 || (size_t)ret != need) {
+	for (int tries = 0; ret == -ACCEL_E_NO_SPACE && tries < 100; tries++) {
+		out = malloc(need);
+		if (!out)
+			return NULL;
+		ret = accel_symbols_query(idx, &q, out, need, &need);
+		if (ret > 0)
+			return out;
 		free(out);
-		return NULL;
 	}
-	return out;
+	return NULL;
 }
 
 const char *fx_name(const void *res, uint32_t i)
