@@ -233,6 +233,19 @@ export function markdown(doc, svgName) {
 	out.push('');
 	out.push(echoTable(by, doc));
 	out.push(engineEcho(doc));
+	const spin = doc.series.filter((s) => s.group === 'spin');
+	if (spin.length) {
+		out.push('## Engine spin window (C client)');
+		out.push('');
+		out.push('Ping one at a time against a fresh engine per `--spin-us` value: back to back, and after 100 µs of client think time (the client stays awake; the engine poller sleeps on its futex once its window ran out and must be woken). "engine CPU" is the share of one core the engine used during the series: the price of spinning.');
+		out.push('');
+		const spins = [...new Set(spin.map((s) => s.spin_us))].sort((a, b) => a - b);
+		const cell = (sp, gap) => spin.find((s) => s.spin_us === sp && s.gap_us === gap);
+		const fmt = (s) => (s ? [us(s.p50_ns), us(s.p99_ns), us(s.p999_ns), `${Math.round(s.engine_cpu * 100)} %`] : ['–', '–', '–', '–']);
+		out.push(table(['--spin-us', 'p50', 'p99', 'p999', 'engine CPU', 'p50 (100 µs think)', 'p99 (100 µs think)', 'p999 (100 µs think)', 'engine CPU (100 µs think)'],
+			spins.map((sp) => [String(sp), ...fmt(cell(sp, 0)), ...fmt(cell(sp, 100))])));
+		out.push('');
+	}
 	if (doc.node?.engine_stats?.ops) {
 		out.push('## Engine-side op times (Node session, `stats` op)');
 		out.push('');

@@ -18,6 +18,9 @@
  *                      round trip on this machine
  *   c.peer.unix        request/response over a Unix socket to echo_server
  *                      (with --echo-socket)
+ *   c.spin.S.gapG      ping against an engine started with --spin-us S,
+ *                      back to back (G = 0) or after G us of think time,
+ *                      with the engine's CPU use: the spin window's price
  *
  * Timing is clock_gettime(CLOCK_MONOTONIC) (vDSO); every series is warmed up
  * first. The output is one JSON document (see bench/hist.h) that
@@ -547,6 +550,106 @@ static int io_full(int fd, void *p, size_t len, int wr)
 	return 0;
 }
 
+/* CPU time (user + system) a process has used, in nanoseconds, or 0. */
+static uint64_t proc_cpu_ns(pid_t pid)
+{
+	unsigned long long ut = 0, st = 0;
+	char path[64], buf[1024], *p;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return 0;
+	buf[r] = 0;
+	/* Fields after the command name, which may contain spaces. */
+	p = strrchr(buf, ')');
+	if (!p ||
+	    sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+		   &st) != 2)
+		return 0;
+	return (ut + st) * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
+/*
+ * The engine poller's spin window against latency and CPU: for each
+ * --spin-us value a fresh engine answers pings sent back to back and pings
+ * sent after 100 us of client think time (longer than most windows, so the
+ * poller has gone to sleep on its futex and must be woken). engine_cpu is
+ * the share of one core the engine burnt meanwhile.
+ */
+static void bench_spin(struct bench *b)
+{
+	static const uint32_t spins[] = { 1, 5, 20, 50, 200 };
+	static const uint64_t gaps[] = { 0, 100000 };
+	size_t n = iters(b, 20000), w = warmup(n);
+	struct accel_hist h;
+
+	if (accel_hist_init(&h, n) < 0)
+		die("hist", -ENOMEM);
+	for (size_t k = 0; k < ACCEL_ARRAY_SIZE(spins); k++) {
+		struct accel_client_opts co = { 0 };
+		struct accel_client *c;
+		int ret;
+
+		co.engine_path = b->o.engine;
+		co.workers = b->o.workers;
+		co.engine_spin_us = spins[k];
+		ret = accel_client_spawn(&co, &c);
+		if (ret < 0)
+			die("spawn engine", ret);
+		for (size_t g = 0; g < ACCEL_ARRAY_SIZE(gaps); g++) {
+			pid_t pid = accel_client_engine_pid(c);
+			uint64_t start = 0, cpu0 = 0;
+			char id[48], label[96], extra[96];
+			struct accel_cqe cqe;
+
+			accel_hist_reset(&h);
+			for (size_t i = 0; i < w + n; i++) {
+				uint64_t t0;
+
+				if (i == w) {
+					start = accel_now_ns();
+					cpu0 = proc_cpu_ns(pid);
+				}
+				/* Think time, awake: only the engine may sleep. */
+				for (t0 = accel_now_ns();
+				     accel_now_ns() - t0 < gaps[g];)
+					accel_cpu_relax();
+				t0 = accel_now_ns();
+				queue_ping(c, i);
+				submit(c);
+				reap_some(c, &cqe, 1);
+				if (i >= w)
+					accel_hist_add(&h, accel_now_ns() - t0);
+				drop_result(c, &cqe);
+			}
+			accel_hist_finish(&h, accel_now_ns() - start, 0);
+			snprintf(id, sizeof(id), "c.spin.%u.gap%llu", spins[k],
+				 (unsigned long long)(gaps[g] / 1000));
+			snprintf(
+				label, sizeof(label),
+				"C ping, engine --spin-us %u, %llu us think time",
+				spins[k], (unsigned long long)(gaps[g] / 1000));
+			snprintf(extra, sizeof(extra),
+				 "\"spin_us\": %u, \"gap_us\": %llu, "
+				 "\"engine_cpu\": %.3f",
+				 spins[k], (unsigned long long)(gaps[g] / 1000),
+				 (double)(proc_cpu_ns(pid) - cpu0) /
+					 (double)h.wall_ns);
+			emit(b, &h, id, label, "spin", 0, 1, extra);
+		}
+		accel_client_destroy(c);
+	}
+	accel_hist_destroy(&h);
+}
+
 /* 8-byte request/response over a Unix socket to bench/echo_server. */
 static void bench_unix(struct bench *b)
 {
@@ -664,7 +767,7 @@ static void usage(FILE *f)
 		"  --payload F1:F2...  files whose bytes are echoed\n"
 		"  --scale X           multiply every iteration count (default 1)\n"
 		"  --only A,B,...      run only these parts: floor, ping, batch,\n"
-		"                      echo, unix (default: all)\n");
+		"                      echo, unix, spin (default: all)\n");
 }
 
 static void parse(int argc, char **argv, struct opts *o)
@@ -761,6 +864,8 @@ int main(int argc, char **argv)
 		bench_echo(&b, sizes[k], size_iters[k]);
 	if (b.o.echo_socket && want(&b, "unix"))
 		bench_unix(&b);
+	if (want(&b, "spin"))
+		bench_spin(&b);
 
 	fprintf(b.out, "\n  ], \"elapsed_ns\": %llu}\n",
 		(unsigned long long)(accel_now_ns() - t_start));
