@@ -7,7 +7,22 @@
 // Prints p50/p99/p999 in microseconds and ops/s; --json prints one JSON
 // document instead. The project-wide harness (bench/) runs the comparisons
 // with postMessage, Atomics.wait, sockets and piscina.
+const v8 = require('node:v8');
+const vm = require('node:vm');
 const { Engine } = require('../lib/index.js');
+
+/*
+ * Results are views whose blocks return when V8 collects them: collect
+ * between runs, so that each echo size starts with an empty result arena
+ * (otherwise views past viewLimitPct are copied, see docs/node.md).
+ */
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+const settle = async () => {
+	gc();
+	await new Promise((r) => setImmediate(r));
+	await new Promise((r) => setImmediate(r));
+};
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -82,17 +97,26 @@ async function echoSizes(eng) {
 		const buf = Buffer.alloc(size, 7);
 		const n = Math.max(20, Math.floor((size >= 1 << 20 ? 100 : 5000) * SCALE));
 		const lat = new Float64Array(n), slat = new Float64Array(n);
+		await settle();
+		const copied0 = eng.info.viewsCopied;
 		for (let i = 0; i < n; i++) {
 			const t = now();
 			await eng.echo(buf);
 			lat[i] = Number(now() - t);
 		}
+		const copied1 = eng.info.viewsCopied;
+		await settle();
+		/* A sync loop never yields: its views return only afterwards. */
 		for (let i = 0; i < n; i++) {
 			const t = now();
 			eng.echoSync(buf);
 			slat[i] = Number(now() - t);
+			if ((i & 7) === 7)
+				gc();
 		}
-		out.push({ size, async: summary(lat), sync: summary(slat) });
+		out.push({ size, async: summary(lat), sync: summary(slat),
+			   asyncCopied: copied1 - copied0,
+			   syncCopied: eng.info.viewsCopied - copied1 });
 	}
 	return out;
 }
@@ -130,7 +154,8 @@ async function main() {
 	console.log(`Promise.all of 1024 pings: ${(res.results.promiseBatch1024.opsPerSec / 1e6).toFixed(2)} M ops/s`);
 	console.log(`pingMany: ${(res.results.pingMany.opsPerSec / 1e6).toFixed(2)} M ops/s`);
 	for (const e of res.results.echo)
-		console.log(`echo ${e.size} B: async ${f(e.async)} | sync ${f(e.sync)}`);
+		console.log(`echo ${e.size} B: async ${f(e.async)} | sync ${f(e.sync)}` +
+			    ` (copied: ${e.asyncCopied} async, ${e.syncCopied} sync)`);
 }
 
 main().catch((e) => {

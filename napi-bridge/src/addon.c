@@ -678,7 +678,7 @@ static void bridge_finalize(napi_env env, void *data, void *hint)
 	struct bridge *b = data;
 
 	/* Unreachable without close(): end the session now. */
-	if (!b->closed && b->env)
+	if (!b->closed && !b->env_gone)
 		br_close(b);
 	br_unref(b);
 }

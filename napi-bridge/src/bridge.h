@@ -83,6 +83,8 @@ struct bridge {
 	int idle_on;
 	int refd; /* uv handles keep the loop alive */
 	int in_pump;
+	int env_gone; /* the env is being torn down: no more N-API */
+	napi_async_cleanup_hook_handle cleanup;
 	int js_blocked; /* a JS submit found no room: tell JS when room frees */
 	uint64_t spin_ns, deadline;
 	uint64_t inflight;    /* SQEs taken and not finally completed */
@@ -112,6 +114,7 @@ struct bridge {
 	 * result space.
 	 */
 	uint64_t view_bytes, view_limit;
+	uint64_t view_weight;  /* views' bytes count this many times for V8 */
 	uint64_t views_copied; /* results copied because of view_limit */
 	/* The mapping, for isMapped() */
 	uintptr_t map_lo, map_hi;

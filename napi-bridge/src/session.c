@@ -139,28 +139,35 @@ static void on_handle_closed(uv_handle_t *h)
 	if (--b->open_handles == 0) {
 		napi_handle_scope scope;
 
-		if (napi_open_handle_scope(b->env, &scope) == napi_ok) {
+		if (!b->env_gone &&
+		    napi_open_handle_scope(b->env, &scope) == napi_ok) {
 			napi_async_destroy(b->env, b->actx);
 			napi_close_handle_scope(b->env, scope);
 		}
 		b->actx = NULL;
+		napi_remove_async_cleanup_hook(b->cleanup);
+		b->cleanup = NULL;
+		if (b->env_gone)
+			b->env = NULL;
 	}
 	br_unref(b);
 }
 
-static void env_cleanup(void *arg)
+static void teardown(struct bridge *b);
+
+/*
+ * The env is going away (process exit, worker end). An async cleanup hook,
+ * because the uv handles must finish closing before the env (and possibly
+ * this addon's code) is gone: the hook is removed from the last handle's
+ * close callback. No JS may run any more; the env's references die with it.
+ */
+static void env_cleanup(napi_async_cleanup_hook_handle h, void *arg)
 {
 	struct bridge *b = arg;
 
-	/*
-	 * The env is going away (process exit, worker end): end the session
-	 * so that a private engine exits; no JS may run any more.
-	 */
-	b->env = NULL;
-	if (!b->closed) {
-		b->closed = 1;
-		accel_client_shutdown(b->c);
-	}
+	b->env_gone = 1;
+	teardown(b);
+	b->meta = NULL;
 }
 
 int br_create(napi_env env, struct accel_client *c, const struct br_opts *o,
@@ -183,6 +190,14 @@ int br_create(napi_env env, struct accel_client *c, const struct br_opts *o,
 	b->spin_ns = o->spin_ns;
 	b->ping_op = o->ping_op;
 	b->view_limit = l->res_size / 100 * o->view_pct;
+	/*
+	 * V8 collects early when external memory grows by about 64 MiB; arena
+	 * space is scarcer than heap, so views count more, such that the view
+	 * limit weighs at least 256 MiB.
+	 */
+	b->view_weight = b->view_limit ? (256ull << 20) / b->view_limit : 1;
+	if (b->view_weight < 1)
+		b->view_weight = 1;
 	b->map_lo = (uintptr_t)accel_client_base(c);
 	b->map_hi = b->map_lo + l->map_size;
 
@@ -218,7 +233,7 @@ int br_create(napi_env env, struct accel_client *c, const struct br_opts *o,
 	uv_unref((uv_handle_t *)&b->sockpoll);
 	uv_unref((uv_handle_t *)&b->idle);
 	arm(b, 1);
-	napi_add_env_cleanup_hook(env, env_cleanup, b);
+	napi_add_async_cleanup_hook(env, env_cleanup, b, &b->cleanup);
 	*out = b;
 	return 0;
 
@@ -235,8 +250,6 @@ void br_unref(struct bridge *b)
 {
 	if (--b->refs > 0)
 		return;
-	if (b->env)
-		napi_remove_env_cleanup_hook(b->env, env_cleanup, b);
 	accel_client_destroy(b->c);
 	accel_free(b->slots);
 	accel_free(b->stash);
@@ -401,7 +414,8 @@ static void view_finalize(napi_env env, void *data, void *hint)
 		accel_client_release(b->c, v->off);
 	b->view_bytes -= v->len;
 	if (env)
-		napi_adjust_external_memory(env, -(int64_t)v->len, &adj);
+		napi_adjust_external_memory(
+			env, -(int64_t)(v->len * b->view_weight), &adj);
 	accel_free(v);
 	br_unref(b);
 }
@@ -429,7 +443,8 @@ static napi_value view_buffer(struct bridge *b, const struct accel_cqe *cqe,
 			b->refs++;
 			b->view_bytes += cqe->out_len;
 			napi_adjust_external_memory(
-				b->env, (int64_t)cqe->out_len, &adj);
+				b->env,
+				(int64_t)(cqe->out_len * b->view_weight), &adj);
 			return buf;
 		}
 		accel_free(v);
@@ -676,7 +691,7 @@ static void pump(struct bridge *b)
 	struct batch bt = { 0, NULL };
 	int rounds = 0, reaped = 0;
 
-	if (b->closed || b->in_pump || !b->env)
+	if (b->closed || b->in_pump || b->env_gone)
 		return;
 	b->in_pump = 1;
 	if (napi_open_handle_scope(b->env, &hs) != napi_ok) {
@@ -753,7 +768,7 @@ static void on_death(struct bridge *b, int code)
 	napi_callback_scope cs = NULL;
 	napi_value cb = NULL, resource, recv, arg, ret;
 
-	if (b->closed || b->dying || !b->env)
+	if (b->closed || b->dying || b->env_gone)
 		return;
 	b->dying = 1;
 	if (code == -ACCEL_E_ENGINE_DIED)

@@ -206,3 +206,30 @@ test('views past viewLimitPct are copied, so held Buffers cannot starve the engi
 	assert.ok(40 * 60000 > info.resSize);
 	await eng.close();
 });
+
+test('an Engine in a worker thread: terminate() with calls pending is clean',
+     async () => {
+	const { Worker } = require('node:worker_threads');
+	const src = `
+		const { Engine } = require(${JSON.stringify(require.resolve('../lib/index.js'))});
+		const { parentPort } = require('node:worker_threads');
+		(async () => {
+			const e = await Engine.start();
+			for (let i = 0; i < 2000; i++)
+				e.echo('w' + i).catch(() => {});
+			const b = await e.echo('from worker');
+			parentPort.postMessage({ text: b.toString(), pid: e.pid });
+		})();`;
+	for (let i = 0; i < 3; i++) {
+		const w = new Worker(src, { eval: true });
+		const msg = await new Promise((resolve, reject) => {
+			w.once('message', resolve);
+			w.once('error', reject);
+		});
+		assert.equal(msg.text, 'from worker');
+		await w.terminate();
+	}
+	const eng = await Engine.start();
+	assert.equal(await eng.ping(), 0);
+	await eng.close();
+});
