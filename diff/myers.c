@@ -60,6 +60,23 @@ struct mctx {
 };
 
 /*
+ * The diagonals where the forward and backward paths can meet in this
+ * round: [lo, lo + *span], or none (a lo no d can reach, span 0).
+ */
+static inline long overlap(long check, long fmin, long fmax, long bmin,
+			   long bmax, unsigned long *span)
+{
+	long lo = ACCEL_MAX(fmin, bmin), hi = ACCEL_MIN(fmax, bmax);
+
+	if (!check || lo > hi) {
+		*span = 0;
+		return LONG_MAX / 2;
+	}
+	*span = (unsigned long)(hi - lo);
+	return lo;
+}
+
+/*
  * Finds the middle snake of the box [off1, lim1) x [off2, lim2), or, when
  * the cost bounds trigger, a good enough split point. Both ends of the box
  * differ (the caller trimmed equal ends).
@@ -73,7 +90,8 @@ static void find_split(const struct mctx *m, long off1, long lim1, long off2,
 	long fmid = off1 - off2, bmid = lim1 - lim2;
 	long odd = (fmid - bmid) & 1;
 	long fmin = fmid, fmax = fmid, bmin = bmid, bmax = bmid;
-	long ec, d, i1, i2, prev1, best, dd, v, k;
+	long ec, d, i1, i2, prev1, best, dd, v, k, olo;
+	unsigned long ospan;
 
 	kvdf[fmid] = (int32_t)off1;
 	kvdb[bmid] = (int32_t)lim1;
@@ -95,21 +113,33 @@ static void find_split(const struct mctx *m, long off1, long lim1, long off2,
 		else
 			--fmax;
 
+		/*
+		 * The hot loop. Per diagonal: one bound for the snake (i2 <
+		 * lim2 is i1 < lim2 + d) and one unsigned compare for "d is
+		 * inside the backward range".
+		 */
+		olo = overlap(odd, fmin, fmax, bmin, bmax, &ospan);
 		for (d = fmax; d >= fmin; d -= 2) {
-			if (kvdf[d - 1] >= kvdf[d + 1])
-				i1 = kvdf[d - 1] + 1;
-			else
-				i1 = kvdf[d + 1];
-			prev1 = i1;
-			i2 = i1 - d;
-			while (i1 < lim1 && i2 < lim2 && ha1[i1] == ha2[i2]) {
-				i1++;
-				i2++;
+			long a = kvdf[d - 1], b = kvdf[d + 1];
+
+			i1 = a >= b ? a + 1 : b;
+			/* Most diagonals have no snake: test once, cheaply. */
+			if (i1 < lim1 && i1 - d < lim2 &&
+			    ha1[i1] == ha2[i1 - d]) {
+				long snake_lim = ACCEL_MIN(lim1, lim2 + d);
+
+				prev1 = i1;
+				do
+					i1++;
+				while (i1 < snake_lim &&
+				       ha1[i1] == ha2[i1 - d]);
+				if (i1 - prev1 > SNAKE_CNT)
+					got_snake = 1;
 			}
-			if (i1 - prev1 > SNAKE_CNT)
-				got_snake = 1;
+			i2 = i1 - d;
 			kvdf[d] = (int32_t)i1;
-			if (odd && bmin <= d && d <= bmax && kvdb[d] <= i1) {
+			if ((unsigned long)(d - olo) <= ospan &&
+			    kvdb[d] <= i1) {
 				spl->i1 = i1;
 				spl->i2 = i2;
 				spl->min_lo = spl->min_hi = 1;
@@ -126,22 +156,27 @@ static void find_split(const struct mctx *m, long off1, long lim1, long off2,
 		else
 			--bmax;
 
+		olo = overlap(!odd, fmin, fmax, bmin, bmax, &ospan);
 		for (d = bmax; d >= bmin; d -= 2) {
-			if (kvdb[d - 1] < kvdb[d + 1])
-				i1 = kvdb[d - 1];
-			else
-				i1 = kvdb[d + 1] - 1;
-			prev1 = i1;
-			i2 = i1 - d;
-			while (i1 > off1 && i2 > off2 &&
-			       ha1[i1 - 1] == ha2[i2 - 1]) {
-				i1--;
-				i2--;
+			long a = kvdb[d - 1], b = kvdb[d + 1];
+
+			i1 = a < b ? a : b - 1;
+			if (i1 > off1 && i1 - d > off2 &&
+			    ha1[i1 - 1] == ha2[i1 - 1 - d]) {
+				long snake_lim = ACCEL_MAX(off1, off2 + d);
+
+				prev1 = i1;
+				do
+					i1--;
+				while (i1 > snake_lim &&
+				       ha1[i1 - 1] == ha2[i1 - 1 - d]);
+				if (prev1 - i1 > SNAKE_CNT)
+					got_snake = 1;
 			}
-			if (prev1 - i1 > SNAKE_CNT)
-				got_snake = 1;
+			i2 = i1 - d;
 			kvdb[d] = (int32_t)i1;
-			if (!odd && fmin <= d && d <= fmax && i1 <= kvdf[d]) {
+			if ((unsigned long)(d - olo) <= ospan &&
+			    i1 <= kvdf[d]) {
 				spl->i1 = i1;
 				spl->i2 = i2;
 				spl->min_lo = spl->min_hi = 1;
