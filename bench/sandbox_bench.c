@@ -33,6 +33,7 @@ enum cfg {
 	C_POSIX,
 	C_FULL,
 	C_FULL_URING,
+	C_NOIPC,
 	C_NONS,
 	C_BWRAP,
 	C_BWRAP_NET,
@@ -47,7 +48,7 @@ static const char *const cfg_names[C_N] = {
 static const char *const true_argv[] = { "/bin/true", NULL };
 static const char *const echo_argv[] = { "/bin/sh", "-c", "echo hi", NULL };
 
-static struct accel_sandbox *sb_full, *sb_nons;
+static struct accel_sandbox *sb_full, *sb_noipc, *sb_nons;
 static char workdir[64];
 static int have_bwrap;
 
@@ -152,6 +153,8 @@ static int run_cfg(int c, const char *const *argv)
 		return run_accel(sb_full, argv, 0);
 	case C_FULL_URING:
 		return run_accel(sb_full, argv, 1);
+	case C_NOIPC:
+		return run_accel(sb_noipc, argv, 0);
 	case C_NONS:
 		return run_accel(sb_nons, argv, 0);
 	case C_BWRAP:
@@ -253,7 +256,7 @@ int main(int argc, char **argv)
 	int total = argc > 2 ? atoi(argv[2]) : 400;
 	const struct accel_sandbox_features *f = accel_sandbox_probe();
 	const char *w[1];
-	struct accel_sandbox_policy full = { 0 }, nons = { 0 };
+	struct accel_sandbox_policy full = { 0 }, nons = { 0 }, noipc;
 	int ret;
 
 	snprintf(workdir, sizeof(workdir), "/tmp/accel-bench-XXXXXX");
@@ -267,7 +270,11 @@ int main(int argc, char **argv)
 	full.net = ACCEL_SANDBOX_NET_NONE;
 	nons = full;
 	nons.disabled = ACCEL_SANDBOX_L_ALL_NS;
+	noipc = full;
+	noipc.disabled = ACCEL_SANDBOX_L_IPCNS;
 	ret = accel_sandbox_policy_compile(&full, &sb_full);
+	if (!ret)
+		ret = accel_sandbox_policy_compile(&noipc, &sb_noipc);
 	if (!ret)
 		ret = accel_sandbox_policy_compile(&nons, &sb_nons);
 	if (ret) {
@@ -293,10 +300,12 @@ int main(int argc, char **argv)
 		throughput(C_POSIX, inflight, total);
 		throughput(C_FULL, inflight, total);
 		throughput(C_FULL_URING, inflight, total);
+		throughput(C_NOIPC, inflight, total);
 		if (have_bwrap)
 			throughput(C_BWRAP, inflight, total);
 	}
 	accel_sandbox_destroy(sb_full);
+	accel_sandbox_destroy(sb_noipc);
 	accel_sandbox_destroy(sb_nons);
 	rmdir(workdir);
 	return 0;

@@ -20,6 +20,7 @@
 struct env {
 	struct tree t;
 	char git[200], hooks[200], config[200], victim[200], token[64];
+	char env_glob[200];
 	const char *w[1], *deny[2], *ro[2];
 	struct accel_sandbox_policy p;
 };
@@ -48,8 +49,8 @@ static void env_make(struct env *e)
 	write_file(path, "inside\n", 0666);
 	e->w[0] = e->t.w;
 	e->deny[0] = e->t.secret;
-	snprintf(path, sizeof(path), "%s/**/.env", e->t.w);
-	e->deny[1] = strdup(path);
+	snprintf(e->env_glob, sizeof(e->env_glob), "%s/**/.env", e->t.w);
+	e->deny[1] = e->env_glob;
 	e->ro[0] = e->hooks;
 	e->ro[1] = e->config;
 	e->p.write = e->w;
