@@ -144,7 +144,17 @@ struct chunks {
 	char buf[1 << 16];
 	size_t len;
 	int calls;
+	int foreign;
 };
+
+/* A completion the driver does not own must reach the caller untouched. */
+static void foreign(void *arg, uint64_t user_data, int32_t res, uint32_t flags)
+{
+	struct chunks *c = arg;
+
+	if (user_data == 0x1234 && res == 0)
+		c->foreign++;
+}
 
 static void collect(void *arg, int stream, const void *data, size_t len)
 {
@@ -172,11 +182,18 @@ static void streaming(int use_ring)
 	struct io_uring ring;
 
 	if (use_ring) {
+		struct io_uring_sqe *sqe;
+
 		cr_assert_eq(io_uring_queue_init(8, &ring, 0), 0);
 		o.ring = &ring;
+		o.foreign_cqe = foreign;
+		sqe = io_uring_get_sqe(&ring);
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data64(sqe, 0x1234);
 	}
 	cr_assert_eq(accel_sandbox_run(sb, &req, &o, &r), 0);
 	c.buf[c.len] = '\0';
+	cr_expect_eq(c.foreign, use_ring ? 1 : 0);
 	cr_expect_str_eq(c.buf, "line1\nline2\nline3\n");
 	cr_expect_str_eq(out0(&r), c.buf);
 	/* The sleeps make the lines arrive as separate chunks. */
