@@ -510,7 +510,8 @@ int accel_context_select_recent(
 		}
 		break;
 	}
-	memmove(selected, selected + n - ns, ns * sizeof(*selected));
+	if (ns)
+		memmove(selected, selected + n - ns, ns * sizeof(*selected));
 	for (uint32_t i = first_old; i < n; i++)
 		selected[ns++] = i;
 	res->selected_tokens += preserved;

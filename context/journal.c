@@ -273,7 +273,8 @@ static int load_segments(struct accel_context_journal *j)
 		}
 		firsts[n++] = first;
 	}
-	qsort(firsts, n, sizeof(*firsts), u64_cmp);
+	if (n)
+		qsort(firsts, n, sizeof(*firsts), u64_cmp);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t good = 0, last = 0, size = 0;
 		char name[64];
