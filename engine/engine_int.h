@@ -122,6 +122,17 @@ void accel__metrics_record(uint16_t op, uint64_t ns, int res, uint64_t in,
 int accel__metrics_json(char *buf, size_t cap);
 
 /* Sessions (session.c). */
+/*
+ * For tests and fuzzing: a session over a fresh mapping, with no socket and
+ * no poller thread; accel__session_poll() runs one turn of the poller (frees
+ * released blocks, then drains one batch of submissions) on the caller's
+ * thread and returns how much it did.
+ */
+int accel__session_create_local(struct accel_engine *e,
+				const struct accel_shm_params *p,
+				struct accel_session **out);
+int accel__session_poll(struct accel_session *s, struct accel_thread *t);
+void accel__session_destroy_local(struct accel_session *s);
 int accel__session_start(struct accel_engine *e, int sock);
 void accel__session_kill(struct accel_session *s, const char *reason);
 /*
@@ -148,10 +159,12 @@ void accel__pool_destroy(struct accel_pool *p);
 void accel__thread_fini(struct accel_thread *t);
 void accel__session_op_fini(struct accel_session *s);
 
-/* Tells the main thread that a session ended (main.c). */
+/* Tells the main thread that a session ended (log.c). */
 void accel__engine_session_ended(void);
+void accel__engine_set_wakefd(int fd);
 
-/* Logging (main.c). */
+/* Logging to stderr (log.c). verbose(-1) reads the setting. */
+int accel__log_verbose(int on);
 void accel__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void accel__debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

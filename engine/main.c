@@ -35,37 +35,6 @@
 #define EV_LISTEN (UINT64_MAX - 1)
 #define EV_WAKE (UINT64_MAX - 2)
 
-static int verbose;
-static int wakefd = -1;
-
-static void vlog(const char *fmt, va_list ap)
-{
-	char line[512];
-
-	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "agent-acceld[%d]: %s\n", (int)getpid(), line);
-}
-
-void accel__log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(fmt, ap);
-	va_end(ap);
-}
-
-void accel__debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!verbose)
-		return;
-	va_start(ap, fmt);
-	vlog(fmt, ap);
-	va_end(ap);
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -217,14 +186,6 @@ static void kill_all(struct accel_engine *e)
 	pthread_mutex_unlock(&e->lock);
 }
 
-void accel__engine_session_ended(void)
-{
-	uint64_t one = 1;
-
-	if (wakefd >= 0 && write(wakefd, &one, sizeof(one)) < 0)
-		accel__debug("wake write failed");
-}
-
 static int add_fd(int epfd, int fd, uint64_t data)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = data };
@@ -234,6 +195,7 @@ static int add_fd(int epfd, int fd, uint64_t data)
 
 int main(int argc, char **argv)
 {
+	int wakefd;
 	static const struct option longopts[] = {
 		{ "fd", required_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
@@ -294,7 +256,7 @@ int main(int argc, char **argv)
 			e.o.space_wait_ns = (uint64_t)n * 1000000;
 			break;
 		case 'v':
-			verbose = 1;
+			accel__log_verbose(1);
 			break;
 		case 'h':
 			usage(stdout);
@@ -318,7 +280,7 @@ int main(int argc, char **argv)
 	}
 	if (e.o.workers > ACCEL_SHM_MAX_CQS - 1)
 		e.o.workers = ACCEL_SHM_MAX_CQS - 1;
-	e.o.verbose = verbose;
+	e.o.verbose = accel__log_verbose(-1);
 	e.t_start = accel_now_ns();
 	pthread_mutex_init(&e.lock, NULL);
 	pthread_cond_init(&e.sessions_cond, NULL);
@@ -332,6 +294,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	accel__engine_set_wakefd(wakefd);
 	e.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || wakefd < 0 || e.epfd < 0) {
 		accel__log("startup: %s", strerror(errno));
