@@ -47,7 +47,10 @@ enum accel_diff_algorithm {
 #define ACCEL_DIFF_FORCE_TEXT	      (1u << 6) /* diff even when binary */
 #define ACCEL_DIFF_NO_TEXT	      (1u << 7) /* hunks only, no unified text */
 #define ACCEL_DIFF_NO_HUNKS	      (1u << 8) /* text only, no hunk buffer */
-#define ACCEL_DIFF_FLAGS_ALL	      0x1ffu
+/* git's function line after "@@ ... @@" (default rule: a line starting
+ * with a letter, '_' or '$'; see docs/diff.md). */
+#define ACCEL_DIFF_FUNCNAME  (1u << 9)
+#define ACCEL_DIFF_FLAGS_ALL 0x3ffu
 
 /*
  * Options of one diff. A NULL options pointer means: Myers, no ignore

@@ -249,18 +249,55 @@ static int put_header(struct dbuf *o, const struct accel_diff_opts *opts)
 	return 0;
 }
 
+/*
+ * The "function line" git prints after "@@ ... @@": the nearest line above
+ * the hunk that starts with a letter, '_' or '$' (git's default when no
+ * diff driver applies), cut to 80 bytes, trailing whitespace removed. The
+ * search stops at the previous hunk's start; when it finds nothing the
+ * previous hunk's line is kept (git does the same).
+ */
+struct func_line {
+	size_t len;
+	char buf[80];
+};
+
+static void find_func(const struct dfile *f, long start, long limit,
+		      struct func_line *fl)
+{
+	for (long l = start; l > limit && l >= 0; l--) {
+		const unsigned char *r =
+			(const unsigned char *)rec_ptr(f, (uint32_t)l);
+		size_t len = rec_len(f, (uint32_t)l);
+
+		if (!len || !((r[0] >= 'a' && r[0] <= 'z') ||
+			      (r[0] >= 'A' && r[0] <= 'Z') || r[0] == '_' ||
+			      r[0] == '$'))
+			continue;
+		if (len > sizeof(fl->buf))
+			len = sizeof(fl->buf);
+		while (len && (r[len - 1] == ' ' || r[len - 1] == '\t' ||
+			       r[len - 1] == '\n' || r[len - 1] == '\r' ||
+			       r[len - 1] == '\v' || r[len - 1] == '\f'))
+			len--;
+		memcpy(fl->buf, r, len);
+		fl->len = len;
+		return;
+	}
+}
+
 static int write_text(const struct denv *env, const struct dchange *ch, long n,
 		      long ctx, long interhunk,
 		      const struct accel_diff_opts *opts, struct dbuf *o)
 {
 	const struct dfile *f1 = &env->f1, *f2 = &env->f2;
-	long first = 0, last;
+	long first = 0, last, func_prev = -1;
+	struct func_line fl = { 0 };
 	int ret;
 
 	while ((first = accel__diff_next_hunk(ch, n, first, ctx, interhunk,
 					      &last)) >= 0) {
 		uint32_t s1, s2, e1, e2, i2;
-		char hdr[64], *p = hdr;
+		char hdr[64 + sizeof(fl.buf)], *p = hdr;
 
 		if (o->len == 0 && (ret = put_header(o, opts)))
 			return ret;
@@ -276,8 +313,19 @@ static int write_text(const struct denv *env, const struct dchange *ch, long n,
 		p = put_range(p + 4, s1, e1 - s1);
 		memcpy(p, " +", 2);
 		p = put_range(p + 2, s2, e2 - s2);
-		memcpy(p, " @@\n", 4);
-		if (accel__dbuf_put(o, hdr, (size_t)(p + 4 - hdr)))
+		memcpy(p, " @@", 3);
+		p += 3;
+		if (opts->flags & ACCEL_DIFF_FUNCNAME) {
+			find_func(f1, (long)s1 - 1, func_prev, &fl);
+			func_prev = (long)s1 - 1;
+			if (fl.len) {
+				*p++ = ' ';
+				memcpy(p, fl.buf, fl.len);
+				p += fl.len;
+			}
+		}
+		*p++ = '\n';
+		if (accel__dbuf_put(o, hdr, (size_t)(p - hdr)))
 			return -ENOMEM;
 		/* Context comes from b, as git emits it (it matters when
 		 * whitespace is ignored). */

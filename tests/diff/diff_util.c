@@ -105,6 +105,11 @@ const char *ttmpdir(char *buf, size_t size)
 
 char *tstrip_git(const char *p, size_t len, size_t *out_len)
 {
+	return tstrip_git2(p, len, out_len, 0);
+}
+
+char *tstrip_git2(const char *p, size_t len, size_t *out_len, int keep_func)
+{
 	char *o = malloc(len + 1);
 	size_t n = 0;
 	const char *end = p + len;
@@ -119,7 +124,7 @@ char *tstrip_git(const char *p, size_t len, size_t *out_len)
 			p += l;
 			continue;
 		}
-		if (l >= 4 && !memcmp(p, "@@ -", 4)) {
+		if (!keep_func && l >= 4 && !memcmp(p, "@@ -", 4)) {
 			const char *e = memmem(p + 4, l - 4, " @@", 3);
 
 			cr_assert(e);

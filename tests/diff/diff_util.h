@@ -33,6 +33,8 @@ const char *ttmpdir(char *buf, size_t size);
 /* Strips git's "diff --git"/"index" lines and the function name after
  * "@@ ... @@" so that git's output can be compared with ours. */
 char *tstrip_git(const char *p, size_t len, size_t *out_len);
+/* Same; keep_func keeps the function line (ours: ACCEL_DIFF_FUNCNAME). */
+char *tstrip_git2(const char *p, size_t len, size_t *out_len, int keep_func);
 
 /* Size limit of one input in the default run (the long run has none). */
 size_t tmax_input(void);

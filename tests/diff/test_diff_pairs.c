@@ -190,7 +190,7 @@ static void git_equal(const struct tpair *t, const char *a, size_t alen,
 		      const char *gitopt)
 {
 	struct accel_diff_opts o = { .algorithm = alg,
-				     .flags = flags,
+				     .flags = flags | ACCEL_DIFF_FUNCNAME,
 				     .context = -1 };
 	struct accel_diff_result r;
 	char cmd[2400], *out, *s;
@@ -205,7 +205,8 @@ static void git_equal(const struct tpair *t, const char *a, size_t alen,
 		 gitopt, t->a, t->b);
 	out = trun(cmd, &olen, &st);
 	cr_assert_eq(st, 1, "%s: git diff failed", cmd);
-	s = tstrip_git(out, olen, &slen);
+	/* Function lines included: ACCEL_DIFF_FUNCNAME is git's rule. */
+	s = tstrip_git2(out, olen, &slen, 1);
 	cr_assert_eq(accel_diff(a, alen, b, blen, &o, &r), 0);
 	cr_expect(r.text_len == slen && !memcmp(r.text, s, slen),
 		  "%s: differs from git diff %s", t->name, gitopt);
