@@ -246,6 +246,9 @@ int main(int argc, char **argv)
 		fprintf(jf, "{\"bench\": \"diff\", \"series\": [\n");
 	printf("%-44s %-9s %10s %10s %10s %10s %8s\n", "pair", "alg",
 	       "ours p50", "lg2cb p50", "lg2pt p50", "git proc", "ours/lg2");
+	printf("(lg2cb: git_diff_buffers with callbacks; lg2pt: "
+	       "git_patch_from_buffers + to_buf;\n ours/lg2: ours over the "
+	       "faster of the two; git proc: git diff --no-index)\n");
 	while (fgets(line, sizeof(line), pf)) {
 		char *s = line, *name, *pa, *pb;
 		struct job j = { 0 };
@@ -271,7 +274,7 @@ int main(int argc, char **argv)
 			int (*fn[])(struct job *) = { run_ours, run_git_cb,
 						      run_git_patch,
 						      run_git_process };
-			uint64_t p50[4] = { 0 }, lines[4] = { 0 };
+			uint64_t p50[4] = { 0 }, lines[4] = { 0 }, lg2;
 
 			if (alg == ACCEL_DIFF_MINIMAL &&
 			    (j.alen > c.minimal_max || j.blen > c.minimal_max))
@@ -309,11 +312,16 @@ int main(int argc, char **argv)
 						j.alen + j.blen, 1, extra);
 				first = 0;
 			}
-			printf("%-44.44s %-9s %8.2fms %8.2fms %8.2fms %8.2fms "
-			       "%8.2f%s\n",
-			       name, alg_name[alg], p50[0] / 1e6, p50[1] / 1e6,
+			/* Ours against libgit2's faster entry point. */
+			lg2 = p50[1] && p50[2] && p50[2] < p50[1] ? p50[2] :
+								    p50[1];
+			printf("%-44.44s %-9s %8.3fms %8.3fms %8.3fms "
+			       "%8.2fms %8.2f%s\n",
+			       strlen(name) > 44 ? name + strlen(name) - 44 :
+						   name,
+			       alg_name[alg], p50[0] / 1e6, p50[1] / 1e6,
 			       p50[2] / 1e6, p50[3] / 1e6,
-			       p50[1] ? (double)p50[0] / (double)p50[1] : 0,
+			       lg2 ? (double)p50[0] / (double)lg2 : 0,
 			       lines[1] && lines[1] != lines[0] ?
 				       "  (edit count differs)" :
 				       "");
