@@ -182,6 +182,14 @@ static int cancelled(void *arg)
 
 static void summary(const struct accel_sandbox_result *r)
 {
+	if (r->layers_missing) {
+		fprintf(stderr, "agent-accel: WARNING: layers missing here:");
+		for (uint32_t b = 1; b <= ACCEL_SANDBOX_L_PDEATHSIG; b <<= 1)
+			if (r->layers_missing & b)
+				fprintf(stderr, " %s",
+					accel_sandbox_layer_name(b));
+		fprintf(stderr, "\n");
+	}
 	fprintf(stderr, "agent-accel: ");
 	if (r->flags & ACCEL_SANDBOX_R_TIMED_OUT)
 		fprintf(stderr, "timed out, tree killed; ");

@@ -63,6 +63,11 @@ uint32_t accel_sandbox_layers(const struct accel_sandbox *sb)
 	return sb->layers;
 }
 
+uint32_t accel_sandbox_layers_missing(const struct accel_sandbox *sb)
+{
+	return sb->missing;
+}
+
 /* Appends a malloc'ed string to a growable list. */
 static int list_add(char ***v, size_t *n, size_t *cap, char *s)
 {
@@ -223,6 +228,35 @@ static uint32_t choose_layers(const struct accel_sandbox_policy *p,
 	return want;
 }
 
+/* What the policy asks for on an ideal kernel; compared with what the
+ * probe found, it gives the missing layers. */
+static uint32_t wanted_layers(const struct accel_sandbox_policy *p)
+{
+	uint32_t w = ((ACCEL_SANDBOX_L_PDEATHSIG << 1) - 1) & ~p->disabled;
+
+	if (!(p->net == ACCEL_SANDBOX_NET_LOOPBACK ||
+	      (p->net == ACCEL_SANDBOX_NET_NONE &&
+	       (p->flags & ACCEL_SANDBOX_F_NETNS_FOR_NONE))))
+		w &= ~ACCEL_SANDBOX_L_NETNS;
+	if (p->net != ACCEL_SANDBOX_NET_NONE)
+		w &= ~ACCEL_SANDBOX_L_LANDLOCK_NET;
+	if (p->flags & ACCEL_SANDBOX_F_NO_NOTIFY)
+		w &= ~ACCEL_SANDBOX_L_SECCOMP_NOTIFY;
+	if (!p->mem_bytes && !p->pids_max)
+		w &= ~ACCEL_SANDBOX_L_CGROUP;
+	/* Disabling a layer also gives up what depends on it. */
+	if (!(w & ACCEL_SANDBOX_L_LANDLOCK_FS))
+		w &= ~(ACCEL_SANDBOX_L_LANDLOCK_NET |
+		       ACCEL_SANDBOX_L_LANDLOCK_SCOPE);
+	if (!(w & ACCEL_SANDBOX_L_SECCOMP))
+		w &= ~ACCEL_SANDBOX_L_SECCOMP_NOTIFY;
+	if (!(w & ACCEL_SANDBOX_L_MNTNS))
+		w &= ~ACCEL_SANDBOX_L_PIDNS;
+	if (!(w & ACCEL_SANDBOX_L_USERNS) && accel_sandbox_probe()->uid != 0)
+		w &= ~ACCEL_SANDBOX_L_ALL_NS;
+	return w;
+}
+
 static uint32_t clone_flags(uint32_t layers)
 {
 	uint32_t f = 0;
@@ -305,6 +339,7 @@ int accel_sandbox_policy_compile(const struct accel_sandbox_policy *p,
 	}
 
 	sb->layers = choose_layers(p, f);
+	sb->missing = wanted_layers(p) & ~sb->layers;
 	if (p->flags & ACCEL_SANDBOX_F_PRIVATE_TMP) {
 		if (!(sb->layers & ACCEL_SANDBOX_L_MNTNS)) {
 			sb->flags &= ~ACCEL_SANDBOX_F_PRIVATE_TMP;

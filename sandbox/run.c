@@ -288,13 +288,14 @@ static int step_error(uint32_t step, int err)
 }
 
 static void fail_result(struct accel_sandbox_result *res, uint32_t layers,
-			uint32_t step, int err)
+			uint32_t missing, uint32_t step, int err)
 {
 	if (!res)
 		return;
 	memset(res, 0, offsetof(struct accel_sandbox_result, violations));
 	res->exit_code = -1;
 	res->layers = layers;
+	res->layers_missing = missing;
 	res->failed_step = step;
 	res->failed_errno = err;
 }
@@ -332,7 +333,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 
 	*out = NULL;
 	if (!req->argv || !req->argv[0] || !req->argv[0][0]) {
-		fail_result(res, sb->layers, 0, EINVAL);
+		fail_result(res, sb->layers, sb->missing, 0, EINVAL);
 		return -ACCEL_E_SANDBOX_ARGV;
 	}
 	for (size_t i = 0; req->argv[i]; i++) {
@@ -340,7 +341,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 
 		bytes += l + sizeof(char *);
 		if (l > ARG_STRLEN_MAX) {
-			fail_result(res, sb->layers, 0, E2BIG);
+			fail_result(res, sb->layers, sb->missing, 0, E2BIG);
 			return -ACCEL_E_SANDBOX_ARGV;
 		}
 	}
@@ -440,7 +441,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 		ret = step_error(ACCEL_SANDBOX_STEP_CLONE, c.err);
 	}
 	if (ret) {
-		fail_result(res, sb->layers, c.step, c.err);
+		fail_result(res, sb->layers, sb->missing, c.step, c.err);
 		goto err;
 	}
 	for (int i = 0; i < c.n_cg; i++)
@@ -458,7 +459,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 	return 0;
 err:
 	if (res && c.step == ACCEL_SANDBOX_STEP_NONE)
-		fail_result(res, sb->layers, 0, 0);
+		fail_result(res, sb->layers, sb->missing, 0, 0);
 	close_fd(&child_in);
 	close_fd(&pipes[0][1]);
 	close_fd(&pipes[1][1]);
@@ -582,6 +583,7 @@ static void fill_result(struct accel_sandbox_proc *p,
 
 	res->flags |= p->rflags;
 	res->layers = p->layers;
+	res->layers_missing = p->sb->missing | (p->sb->layers & ~p->layers);
 	res->landlock_abi = (p->layers & ACCEL_SANDBOX_L_LANDLOCK_FS) ?
 				    p->sb->landlock_abi :
 				    0;

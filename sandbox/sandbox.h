@@ -173,6 +173,9 @@ void accel_sandbox_destroy(struct accel_sandbox *sb);
 /* Layers this compiled policy will apply (ACCEL_SANDBOX_L_*). */
 uint32_t accel_sandbox_layers(const struct accel_sandbox *sb);
 
+/* Layers the policy wanted but this kernel or process cannot give. */
+uint32_t accel_sandbox_layers_missing(const struct accel_sandbox *sb);
+
 /*
  * Writes a human-readable description of the effective policy (resolved
  * roots, Landlock rules, mounts, seccomp rules, layers present and absent)
@@ -256,6 +259,9 @@ struct accel_sandbox_result {
 	int32_t term_signal; /* signal that ended it, 0 when it exited */
 	uint32_t flags;	     /* ACCEL_SANDBOX_R_* */
 	uint32_t layers;     /* ACCEL_SANDBOX_L_* actually in force */
+	/* Layers the policy wanted that this kernel or process cannot give:
+	 * the loud part of degrading. 0 when nothing is missing. */
+	uint32_t layers_missing;
 	uint32_t landlock_abi;
 	uint32_t n_violations;
 	uint32_t violations_dropped; /* beyond ACCEL_SANDBOX_MAX_VIOLATIONS */
@@ -404,7 +410,7 @@ int accel_sandbox_strv_unpack(const void *buf, size_t len, uint32_t count,
  *  16  u32 flags (R_*)                20 u32 layers (L_*)
  *  24  u32 landlock_abi               28 u32 failed_step
  *  32  i32 failed_errno               36 u32 n_violations
- *  40  u32 violations_dropped         44 u32 reserved (0)
+ *  40  u32 violations_dropped         44 u32 layers_missing
  *  48  u64 wall_ns    56 u64 user_ns  64 u64 sys_ns  72 u64 peak_rss_bytes
  *  80  stream[2], 32 bytes each: u32 data offset (from the block start),
  *      u32 len, u32 head_len, u32 reserved, u64 total, u64 elided

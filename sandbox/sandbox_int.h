@@ -71,7 +71,8 @@ struct sbx_rlimit {
 };
 
 struct accel_sandbox {
-	uint32_t layers; /* ACCEL_SANDBOX_L_* this policy applies */
+	uint32_t layers;  /* ACCEL_SANDBOX_L_* this policy applies */
+	uint32_t missing; /* wanted by the policy, absent here */
 	uint32_t landlock_abi;
 	uint32_t net;
 	uint32_t flags;

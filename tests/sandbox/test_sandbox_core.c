@@ -518,6 +518,17 @@ Test(sandbox_core, unprivileged_user_runs_sandboxed)
 		cr_expect(r.layers & ACCEL_SANDBOX_L_PIDNS);
 	accel_sandbox_result_free(&r);
 	accel_sandbox_destroy(sb);
+
+	/* A pids limit wants a cgroup; nobody has none delegated here, and
+	 * the result must say so rather than degrade silently. */
+	p.pids_max = 16;
+	sb = compile(&p);
+	cr_assert_eq(sh(sb, "true", &r, 10000), 0);
+	cr_expect_eq(!!(r.layers_missing & ACCEL_SANDBOX_L_CGROUP),
+		     !accel_sandbox_probe()->cgroup_version);
+	cr_expect_eq(r.layers_missing, accel_sandbox_layers_missing(sb));
+	accel_sandbox_result_free(&r);
+	accel_sandbox_destroy(sb);
 	tree_rm(&t);
 }
 
