@@ -233,3 +233,34 @@ test('an Engine in a worker thread: terminate() with calls pending is clean',
 	assert.equal(await eng.ping(), 0);
 	await eng.close();
 });
+
+test('an idle Engine does not keep the process alive, and its engine exits with it',
+     async () => {
+	const { spawnSync } = require('node:child_process');
+	const fs = require('node:fs');
+	const src = `
+		const { Engine } = require(${JSON.stringify(require.resolve('../lib/index.js'))});
+		Engine.start().then(async (e) => {
+			await e.ping();
+			const b = await e.echo('kept');
+			console.log(e.pid);
+			globalThis.keep = [e, b];   // never closed
+		});`;
+	// The timeout only guards against a hang; it is not a measurement.
+	const r = spawnSync(process.execPath, ['-e', src], { encoding: 'utf8', timeout: 120000 });
+	assert.equal(r.status, 0, r.stderr);
+	const pid = Number(r.stdout.trim());
+	assert.ok(pid > 0);
+	// The engine saw EOF on its socket: it exits (or is a zombie awaiting
+	// its new parent's wait).
+	const gone = () => {
+		try {
+			return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] === 'Z';
+		} catch {
+			return true;
+		}
+	};
+	for (let i = 0; i < 2000 && !gone(); i++)
+		await new Promise((res) => setTimeout(res, 5));
+	assert.ok(gone(), `engine ${pid} still running`);
+});
