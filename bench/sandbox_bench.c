@@ -41,8 +41,13 @@ enum cfg {
 };
 
 static const char *const cfg_names[C_N] = {
-	"posix_spawn",	       "accel full policy", "accel full (io_uring)",
-	"accel no namespaces", "bwrap (no netns)",  "bwrap --unshare-all",
+	[C_POSIX] = "posix_spawn",
+	[C_FULL] = "accel full policy",
+	[C_FULL_URING] = "accel full (io_uring)",
+	[C_NOIPC] = "accel full minus ipcns",
+	[C_NONS] = "accel no namespaces",
+	[C_BWRAP] = "bwrap (no netns)",
+	[C_BWRAP_NET] = "bwrap --unshare-all",
 };
 
 static const char *const true_argv[] = { "/bin/true", NULL };
