@@ -22,7 +22,7 @@ struct br_view {
 	uint64_t len;
 };
 
-static void pump(struct bridge *b);
+static int pump(struct bridge *b);
 static void on_death(struct bridge *b, int code);
 static void on_idle(uv_idle_t *h);
 
@@ -98,12 +98,15 @@ static void stop_spin(struct bridge *b)
 static void on_idle(uv_idle_t *h)
 {
 	struct bridge *b = h->data;
+	int got = pump(b);
 	uint64_t now;
 
-	pump(b);
 	if (b->closed)
 		return;
 	now = accel_now_ns();
+	/* Completions keep coming (a stream, pingMany): keep spinning. */
+	if (got > 0 && b->spin_ns)
+		b->deadline = now + b->spin_ns;
 	if (!has_work(b) || now >= b->deadline)
 		stop_spin(b);
 }
@@ -683,7 +686,7 @@ static void deliver_one(struct bridge *b, struct batch *bt,
  * hands it to JS in batches, inside one callback scope so that promise
  * reactions run once, when the scope closes.
  */
-static void pump(struct bridge *b)
+static int pump(struct bridge *b)
 {
 	napi_handle_scope hs;
 	napi_callback_scope cs = NULL;
@@ -692,11 +695,11 @@ static void pump(struct bridge *b)
 	int rounds = 0, reaped = 0;
 
 	if (b->closed || b->in_pump || b->env_gone)
-		return;
+		return 0;
 	b->in_pump = 1;
 	if (napi_open_handle_scope(b->env, &hs) != napi_ok) {
 		b->in_pump = 0;
-		return;
+		return 0;
 	}
 	napi_get_reference_value(b->env, b->resource, &resource);
 	napi_open_callback_scope(b->env, resource, b->actx, &cs);
@@ -755,6 +758,7 @@ static void pump(struct bridge *b)
 		napi_close_callback_scope(b->env, cs);
 	napi_close_handle_scope(b->env, hs);
 	b->in_pump = 0;
+	return reaped;
 }
 
 /*
