@@ -3,10 +3,14 @@
  * The BPE merge of one piece. tiktoken repeatedly merges the adjacent pair
  * of parts whose concatenated bytes have the lowest rank, the leftmost one
  * on a tie, until no pair is a token. Short pieces (nearly all of them) use
- * that algorithm as is, on the stack. Long pieces use a min-heap of
+ * that algorithm as is, on the stack. Longer ones use a min-heap of
  * (rank, position) keys over a doubly linked list of parts, which makes the
  * same choices in O(n log n): a heap entry is stale when its pair has since
- * changed and is skipped when popped.
+ * changed and is skipped when popped. Pieces longer than a chunk are merged
+ * chunk by chunk so that the heap stays in cache; a chunk boundary is kept
+ * only where the token pair across it is valid (tok_bt.c), otherwise the
+ * last tokens are taken back and the boundary moves. That keeps a 1 MB run
+ * of one character linear in practice and the result exactly tiktoken's.
  */
 #include <errno.h>
 #include <string.h>
@@ -116,8 +120,8 @@ static void sift_up(uint64_t *h, size_t i)
  * parts, pair[k] is the rank of the pair starting at live part k (or
  * TOK_NO_RANK), id[k] the token of part k.
  */
-static long bpe_heap(const struct accel_tokenizer *tok, const uint8_t *p,
-		     size_t n, uint32_t *ids)
+long accel__tok_bpe_heap(const struct accel_tokenizer *tok, const uint8_t *p,
+			 size_t n, uint32_t *ids)
 {
 	uint32_t *next, *prev, *pair, *id;
 	uint64_t *heap;
@@ -196,10 +200,113 @@ static long bpe_heap(const struct accel_tokenizer *tok, const uint8_t *p,
 	return parts;
 }
 
+/* Chunk size of long pieces, and how much to take back at a bad seam. */
+#define CHUNK  4096
+#define BACKUP 512
+/*
+ * Chunks already merged in this piece, by content. A run of one character
+ * or of a short unit (the pathological inputs: "-" * 1M, whitespace, one
+ * CJK character repeated) has only a few distinct chunks, one per phase of
+ * the unit against the chunk grid; each is merged once.
+ */
+#define CHUNK_MEMO 8
+
+struct chunk_memo {
+	uint64_t hash;
+	size_t off, len; /* the chunk's bytes: p[off, off + len) */
+	long k;		 /* ids[0, k) in memo_ids + slot * CHUNK */
+};
+
+/* Merges p[start, end) into out, reusing a memoized identical chunk. */
+static long merge_chunk(const struct accel_tokenizer *tok, const uint8_t *p,
+			size_t start, size_t end, uint32_t *out,
+			struct chunk_memo *memo, uint32_t *memo_ids,
+			unsigned *next_slot)
+{
+	size_t len = end - start;
+	uint64_t h = XXH3_64bits(p + start, len);
+	struct chunk_memo *m;
+	long k;
+
+	for (unsigned j = 0; j < CHUNK_MEMO; j++) {
+		m = &memo[j];
+		if (m->k > 0 && m->hash == h && m->len == len &&
+		    !memcmp(p + m->off, p + start, len)) {
+			memcpy(out, memo_ids + (size_t)j * CHUNK,
+			       (size_t)m->k * sizeof(*out));
+			return m->k;
+		}
+	}
+	k = len <= SMALL_PIECE ? bpe_small(tok, p + start, len, out) :
+				 accel__tok_bpe_heap(tok, p + start, len, out);
+	if (k <= 0)
+		return k;
+	m = &memo[*next_slot];
+	*m = (struct chunk_memo){ .hash = h, .off = start, .len = len, .k = k };
+	memcpy(memo_ids + (size_t)*next_slot * CHUNK, out,
+	       (size_t)k * sizeof(*out));
+	*next_slot = (*next_slot + 1) % CHUNK_MEMO;
+	return k;
+}
+
+static long bpe_chunked(const struct accel_tokenizer *tok, const uint8_t *p,
+			size_t n, uint32_t *ids)
+{
+	struct chunk_memo memo[CHUNK_MEMO] = { 0 };
+	size_t top = 0, start = 0;
+	uint32_t *mem, *out, *memo_ids;
+	unsigned next_slot = 0;
+	long k = 0;
+
+	mem = accel_malloc(((ids ? 0 : n) + (size_t)CHUNK_MEMO * CHUNK) *
+			   sizeof(*mem));
+	if (!mem)
+		return -ENOMEM;
+	memo_ids = mem;
+	out = ids ? ids : mem + (size_t)CHUNK_MEMO * CHUNK;
+	while (start < n) {
+		size_t end = n - start <= CHUNK ? n : start + CHUNK;
+		size_t back = 0;
+
+		k = merge_chunk(tok, p, start, end, out + top, memo, memo_ids,
+				&next_slot);
+		if (k < 0)
+			goto out;
+		for (long j = 0; j < k; j++) {
+			/* Outside the theory: merge the whole piece. */
+			if (!accel__tok_usable(tok, out[top + j])) {
+				k = accel__tok_bpe_heap(tok, p, n, out);
+				goto out;
+			}
+		}
+		if (top == 0 ||
+		    accel__tok_valid_pair(tok, out[top - 1], out[top])) {
+			top += (size_t)k;
+			start = end;
+			continue;
+		}
+		/*
+		 * BPE would merge across the seam: drop this chunk and the
+		 * last tokens before it; the next chunk spans the old seam.
+		 */
+		while (top > 0 && back < BACKUP) {
+			top--;
+			back += tok->off[out[top] + 1] - tok->off[out[top]];
+		}
+		start -= back;
+	}
+	k = (long)top;
+out:
+	accel_free(mem);
+	return k;
+}
+
 long accel__tok_bpe(const struct accel_tokenizer *tok, const uint8_t *p,
 		    size_t n, uint32_t *ids)
 {
 	if (n <= SMALL_PIECE)
 		return bpe_small(tok, p, n, ids);
-	return bpe_heap(tok, p, n, ids);
+	if (n <= CHUNK)
+		return accel__tok_bpe_heap(tok, p, n, ids);
+	return bpe_chunked(tok, p, n, ids);
 }

@@ -4,6 +4,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+/* XXH3 inlined: the rank lookup hashes short keys in the hot loop. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "accel_compiler.h"
 #include "tokenizer.h"
@@ -101,7 +106,7 @@ size_t accel__tok_split_o200k(const uint8_t *s, size_t i, size_t n,
 struct tok_slot {
 	uint64_t hash;
 	uint32_t rank; /* TOK_NO_RANK: empty */
-	uint32_t pad;
+	uint32_t len;  /* of the token's bytes, checked before memcmp */
 };
 
 struct tok_special {
@@ -110,7 +115,22 @@ struct tok_special {
 	uint32_t id;
 };
 
+/* Tables of the linear-time merge for long pieces (tok_bt.c). */
+struct tok_bt {
+	struct {
+		uint32_t left, right;
+	} * split;
+
+	struct {
+		uint64_t key;
+		uint32_t val;
+	} * pairs;
+
+	uint64_t pmask;
+};
+
 struct accel_tokenizer {
+	uint64_t id; /* process-unique, names the tokenizer in caches */
 	uint32_t encoding;
 	uint32_t flags;
 	unsigned space; /* TOK_SJ or TOK_SU */
@@ -128,14 +148,49 @@ struct accel_tokenizer {
 	struct tok_slot *slots;
 	uint64_t mask;
 
+	struct tok_bt bt;
+
 	unsigned n_special;
 	struct tok_special special[TOK_MAX_SPECIAL];
 	uint32_t vocab_size;
 };
 
+/* Rank of the bytes p[0, n) whose XXH3-64 is h, or TOK_NO_RANK. */
+static inline uint32_t accel__tok_rank_h(const struct accel_tokenizer *tok,
+					 const uint8_t *p, size_t n, uint64_t h)
+{
+	uint64_t i = h & tok->mask;
+
+	for (;; i = (i + 1) & tok->mask) {
+		const struct tok_slot *sl = &tok->slots[i];
+
+		if (sl->rank == TOK_NO_RANK)
+			return TOK_NO_RANK;
+		if (sl->hash == h && sl->len == n &&
+		    !memcmp(tok->bytes + tok->off[sl->rank], p, n))
+			return sl->rank;
+	}
+}
+
 /* Rank of the bytes p[0, n), or TOK_NO_RANK. */
-uint32_t accel__tok_rank(const struct accel_tokenizer *tok, const uint8_t *p,
-			 size_t n);
+static inline uint32_t accel__tok_rank(const struct accel_tokenizer *tok,
+				       const uint8_t *p, size_t n)
+{
+	return accel__tok_rank_h(tok, p, n, XXH3_64bits(p, n));
+}
+
+/*
+ * Per-thread cache of merged pieces up to TOK_CACHE_KEY_MAX bytes
+ * (tok_cache.c). get returns the number of ids (copied to ids when not
+ * NULL) or -1 on a miss; put stores a result when it fits.
+ */
+#define TOK_CACHE_KEY_MAX 24
+uint64_t accel__tok_new_id(void);
+long accel__tok_cache_get(const struct accel_tokenizer *tok, uint64_t h,
+			  const uint8_t *p, size_t n, uint32_t *ids);
+void accel__tok_cache_put(const struct accel_tokenizer *tok, uint64_t h,
+			  const uint8_t *p, size_t n, const uint32_t *ids,
+			  size_t n_ids);
 
 /*
  * Merges one piece p[0, n) (n >= 2) the way tiktoken's byte_pair_merge
@@ -145,5 +200,18 @@ uint32_t accel__tok_rank(const struct accel_tokenizer *tok, const uint8_t *p,
  */
 long accel__tok_bpe(const struct accel_tokenizer *tok, const uint8_t *p,
 		    size_t n, uint32_t *ids);
+/* The same with the heap merge, whatever the length (tests compare). */
+long accel__tok_bpe_heap(const struct accel_tokenizer *tok, const uint8_t *p,
+			 size_t n, uint32_t *ids);
+
+/*
+ * tok_bt.c: build/free the valid-pair tables; may BPE leave t1 t2 side by
+ * side; can BPE produce t at all.
+ */
+int accel__tok_bt_build(struct accel_tokenizer *tok);
+void accel__tok_bt_free(struct accel_tokenizer *tok);
+int accel__tok_valid_pair(const struct accel_tokenizer *tok, uint32_t t1,
+			  uint32_t t2);
+int accel__tok_usable(const struct accel_tokenizer *tok, uint32_t t);
 
 #endif

@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <xxhash.h>
-
 #include "accel_alloc.h"
 #include "accel_err.h"
 #include "tok_int.h"
@@ -75,23 +73,6 @@ static inline uint32_t tok_len(const struct accel_tokenizer *tok, uint32_t r)
 	return tok->off[r + 1] - tok->off[r];
 }
 
-uint32_t accel__tok_rank(const struct accel_tokenizer *tok, const uint8_t *p,
-			 size_t n)
-{
-	uint64_t h = XXH3_64bits(p, n);
-	uint64_t i = h & tok->mask;
-
-	for (;; i = (i + 1) & tok->mask) {
-		const struct tok_slot *sl = &tok->slots[i];
-
-		if (sl->rank == TOK_NO_RANK)
-			return TOK_NO_RANK;
-		if (sl->hash == h && tok_len(tok, sl->rank) == n &&
-		    !memcmp(tok->bytes + tok->off[sl->rank], p, n))
-			return sl->rank;
-	}
-}
-
 /* Inserts rank r; returns 0 or -ACCEL_E_TOKENS_RANK_FILE on duplicates. */
 static int rank_insert(struct accel_tokenizer *tok, uint32_t r)
 {
@@ -106,6 +87,7 @@ static int rank_insert(struct accel_tokenizer *tok, uint32_t r)
 		if (sl->rank == TOK_NO_RANK) {
 			sl->hash = h;
 			sl->rank = r;
+			sl->len = (uint32_t)n;
 			return 0;
 		}
 		if (sl->hash == h && tok_len(tok, sl->rank) == n &&
@@ -319,6 +301,7 @@ int accel_tokenizer_create(const struct accel_tokenizer_opts *opts,
 		ret = -ENOMEM;
 		goto err_file;
 	}
+	tok->id = accel__tok_new_id();
 	tok->encoding = opts->encoding;
 	tok->flags = opts->flags;
 	tok->js = !!(opts->flags & ACCEL_TOKENIZER_JS_DIALECT);
@@ -353,6 +336,9 @@ int accel_tokenizer_create(const struct accel_tokenizer_opts *opts,
 			goto err_tok;
 		}
 	}
+	ret = accel__tok_bt_build(tok);
+	if (ret < 0)
+		goto err_tok;
 	tok->n_special = d->n_special;
 	memcpy(tok->special, d->special, sizeof(tok->special));
 	tok->vocab_size = tok->n_ranks;
@@ -387,5 +373,6 @@ void accel_tokenizer_destroy(struct accel_tokenizer *tok)
 	accel_free(tok->off);
 	accel_free(tok->bytes);
 	accel_free(tok->slots);
+	accel__tok_bt_free(tok);
 	accel_free(tok);
 }

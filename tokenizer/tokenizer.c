@@ -63,35 +63,46 @@ encode_ordinary(const struct accel_tokenizer *tok, const uint8_t *s, size_t n,
 	while (i < n) {
 		size_t e = split(s, i, n, tok->space, tok->js);
 		size_t len = e - i;
-		uint32_t r;
+		uint32_t r, small[TOK_CACHE_KEY_MAX], *dst;
+		uint64_t h;
 		long k;
 		int ret;
 
 		if (len == 1) {
-			r = tok->byte_rank[s[i]];
-		} else {
-			r = accel__tok_rank(tok, s + i, len);
+			ret = emit1(o, tok->byte_rank[s[i]]);
+			if (ret < 0)
+				return ret;
+			goto next;
 		}
+		h = XXH3_64bits(s + i, len);
+		r = accel__tok_rank_h(tok, s + i, len, h);
 		if (r != TOK_NO_RANK) {
 			ret = emit1(o, r);
 			if (ret < 0)
 				return ret;
-		} else if (o->ids) {
+			goto next;
+		}
+		if (o->ids) {
 			ret = ids_reserve(o->ids, len);
 			if (ret < 0)
 				return ret;
-			k = accel__tok_bpe(tok, s + i, len,
-					   o->ids->ids + o->ids->len);
-			if (k < 0)
-				return (int)k;
-			o->ids->len += (size_t)k;
-			o->count += (uint64_t)k;
+			dst = o->ids->ids + o->ids->len;
 		} else {
-			k = accel__tok_bpe(tok, s + i, len, NULL);
+			dst = len <= TOK_CACHE_KEY_MAX ? small : NULL;
+		}
+		k = accel__tok_cache_get(tok, h, s + i, len, dst);
+		if (k < 0) {
+			k = accel__tok_bpe(tok, s + i, len, dst);
 			if (k < 0)
 				return (int)k;
-			o->count += (uint64_t)k;
+			if (dst)
+				accel__tok_cache_put(tok, h, s + i, len, dst,
+						     (size_t)k);
 		}
+		if (o->ids)
+			o->ids->len += (size_t)k;
+		o->count += (uint64_t)k;
+next:
 		if (ACCEL_UNLIKELY(o->count > o->limit))
 			return 1;
 		i = e;

@@ -380,6 +380,78 @@ Test(bpe, heap_and_small_paths_equal_reference)
 	accel_tokenizer_destroy(tok);
 }
 
+/*
+ * Long pieces are merged chunk by chunk with seams checked by valid_pair;
+ * the result must equal the whole-piece heap merge. Inputs: the
+ * pathological runs, and real files taken as one piece each (so that
+ * seams fall in arbitrary places and many are invalid), for both
+ * encodings.
+ */
+Test(bpe, chunked_long_pieces_equal_heap)
+{
+	static const char *units[] = {
+		"-", "a", " ", "\n  ", "\xe4\xb8\x80", "ab", "\xf0\x9f\x98\x80",
+		"=-"
+	};
+	static const char *files[] = {
+		REAL_TEXT,
+		"node_modules/typescript/lib/zh-cn/diagnosticMessages.generated.json",
+		"node_modules/typescript/lib/lib.dom.d.ts",
+	};
+	size_t cap = 300000, checked = 0;
+	uint32_t *a = malloc(cap * 4), *b = malloc(cap * 4);
+	uint8_t *buf = malloc(cap);
+	char path[4096];
+
+	for (int enc = 0; enc < 2; enc++) {
+		struct accel_tokenizer *tok = tt_load(enc, 0);
+
+		for (size_t u = 0; u < ACCEL_ARRAY_SIZE(units); u++) {
+			size_t ul = strlen(units[u]), n = 0;
+
+			while (n + ul <= 150001) {
+				memcpy(buf + n, units[u], ul);
+				n += ul;
+			}
+			for (size_t len = 4097; len <= n; len = len * 3 + 1) {
+				long x = accel__tok_bpe(tok, buf, len, a);
+				long y = accel__tok_bpe_heap(tok, buf, len, b);
+
+				cr_assert_eq(x, y, "unit %zu length %zu", u,
+					     len);
+				cr_assert_eq(memcmp(a, b, (size_t)x * 4), 0);
+				cr_assert_eq(
+					accel__tok_bpe(tok, buf, len, NULL), x);
+				checked++;
+			}
+		}
+		for (size_t f = 0; f < ACCEL_ARRAY_SIZE(files); f++) {
+			size_t len;
+			uint8_t *t;
+			long x, y;
+
+			snprintf(path, sizeof(path), "%s%s",
+				 files[f][0] == '/' ? "" : PROJECT_ROOT "/",
+				 files[f]);
+			t = tt_read_file(path, &len);
+			cr_assert_not_null(t, "cannot read %s", path);
+			len = ACCEL_MIN(len, cap);
+			x = accel__tok_bpe(tok, t, len, a);
+			y = accel__tok_bpe_heap(tok, t, len, b);
+			cr_assert_eq(x, y, "%s", path);
+			cr_assert_eq(memcmp(a, b, (size_t)x * 4), 0, "%s",
+				     path);
+			checked++;
+			free(t);
+		}
+		accel_tokenizer_destroy(tok);
+	}
+	cr_log_info("%zu long pieces checked", checked);
+	free(a);
+	free(b);
+	free(buf);
+}
+
 /* Does s contain a combining mark (class U and W but not a letter)? */
 static int has_mark(const char *s)
 {
