@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * eventlog: keep-up's StorageEngine (context/context.h,
+ * accel_context_journal_*) as an op. Its appends block until fdatasync, so
+ * every request runs on a worker, never on the session poller. A session
+ * holds up to 16 open journals by handle; they close when it ends.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accel_alloc.h"
+#include "accel_err.h"
+#include "context.h"
+#include "op.h"
+
+enum journal_sub {
+	J_OPEN = 1,
+	J_CLOSE = 2,
+	J_APPEND = 3,
+	J_REPLAY = 4,
+	J_PRUNE = 5,
+	J_SAVE = 6,
+	J_LOAD = 7,
+	J_DELETE = 8,
+};
+
+#define MAX_JOURNALS 16
+
+/* Handles are slot + 1, reference counted as in context.c. */
+struct jslot {
+	struct accel_context_journal *j;
+	uint32_t refs;
+	uint8_t dead;
+};
+
+struct journal_session {
+	pthread_mutex_t lock;
+	struct jslot slots[MAX_JOURNALS];
+};
+
+static int journal_session_init(void **state)
+{
+	struct journal_session *s = accel_calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_init(&s->lock, NULL);
+	*state = s;
+	return 0;
+}
+
+static void journal_session_fini(void *state)
+{
+	struct journal_session *s = state;
+
+	for (int i = 0; i < MAX_JOURNALS; i++)
+		accel_context_journal_destroy(s->slots[i].j);
+	pthread_mutex_destroy(&s->lock);
+	accel_free(s);
+}
+
+static int journal_thread_init(void **state)
+{
+	struct accel_context_zstd *z;
+	int ret = accel_context_zstd_create(NULL, &z);
+
+	if (ret < 0)
+		return ret;
+	*state = z;
+	return 0;
+}
+
+static void journal_thread_fini(void *state)
+{
+	accel_context_zstd_destroy(state);
+}
+
+static struct accel_context_journal *jget(struct journal_session *s, uint64_t h)
+{
+	struct accel_context_journal *j = NULL;
+
+	if (h == 0 || h > MAX_JOURNALS)
+		return NULL;
+	pthread_mutex_lock(&s->lock);
+	if (s->slots[h - 1].j && !s->slots[h - 1].dead) {
+		s->slots[h - 1].refs++;
+		j = s->slots[h - 1].j;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return j;
+}
+
+/* Drops a reference (or, with kill, the registration); closes at zero. */
+static int jput(struct journal_session *s, uint64_t h, int kill)
+{
+	struct accel_context_journal *j = NULL;
+	int found = 0;
+
+	if (h == 0 || h > MAX_JOURNALS)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	if (s->slots[h - 1].j && (!kill || !s->slots[h - 1].dead)) {
+		found = 1;
+		if (kill)
+			s->slots[h - 1].dead = 1;
+		if (--s->slots[h - 1].refs == 0) {
+			j = s->slots[h - 1].j;
+			s->slots[h - 1] = (struct jslot){ 0 };
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	accel_context_journal_destroy(j);
+	return found;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int clamp_res(int64_t n)
+{
+	return n > INT32_MAX ? -ACCEL_E_TOO_LARGE : (int)n;
+}
+
+struct replay_buf {
+	uint8_t *p;
+	size_t len, cap, max;
+};
+
+/* Appends {u64 seq, u32 len, u32 zero, bytes, pad to 8}. */
+static int replay_cb(void *arg, uint64_t seq, const void *data, size_t len)
+{
+	struct replay_buf *b = arg;
+	size_t need = 16 + ((len + 7) & ~(size_t)7);
+
+	if (len > UINT32_MAX || b->len + need > b->max)
+		return 1; /* stop: the result would be too large */
+	if (b->len + need > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 65536;
+		uint8_t *p;
+
+		while (cap < b->len + need)
+			cap *= 2;
+		p = accel_realloc(b->p, cap);
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	put64(b->p + b->len, seq);
+	memset(b->p + b->len + 8, 0, need - 8);
+	memcpy(b->p + b->len + 8, &(uint32_t){ (uint32_t)len }, 4);
+	memcpy(b->p + b->len + 16, data, len);
+	b->len += need;
+	return 0;
+}
+
+/*
+ * The sub-command is arg[0] bits 0-7. OPEN: arg[1] = zstd level for events;
+ * input = root path; res = handle. CLOSE: arg[1] = handle. APPEND: arg[1] = handle, input = event;
+ * result = u64 seq. REPLAY: arg[1] = handle, arg[2] = from, arg[0] bits
+ * 8-63 = limit (0: all); result = records {u64 seq, u32 len, u32 zero,
+ * bytes padded to 8}; res = how many (it stops early, with what it has,
+ * once 256 MiB are collected: ask again from the next seq). PRUNE: arg[1] =
+ * handle, arg[2] = before; res = removed. SAVE: arg[1] = handle, input = u32
+ * id_len, id, data. LOAD / DELETE: arg[1] = handle, input = id; LOAD result
+ * = data, res = size; DELETE res = 1 removed, 0 none.
+ */
+static int journal_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
+{
+	struct journal_session *s = accel_op_session_state(ctx);
+	struct accel_context_zstd *z = accel_op_thread_state(ctx);
+	int sub = (int)(req->arg[0] & 0xff);
+	struct accel_context_journal *j;
+	int ret;
+
+	if (!s || !z)
+		return -ENOMEM;
+	if (sub == J_OPEN) {
+		struct accel_context_journal_opts o = { 0 };
+		char *root = accel_malloc(req->in_len + 1);
+
+		if (!root)
+			return -ENOMEM;
+		memcpy(root, req->in, req->in_len);
+		root[req->in_len] = 0;
+		o.root = root;
+		o.level = (int32_t)(uint32_t)req->arg[1];
+		ret = strlen(root) == req->in_len && req->in_len ?
+			      accel_context_journal_create(&o, &j) :
+			      -ACCEL_E_BAD_REQUEST;
+		accel_free(root);
+		if (ret < 0)
+			return ret;
+		ret = -ACCEL_E_BUSY;
+		pthread_mutex_lock(&s->lock);
+		for (int i = 0; i < MAX_JOURNALS; i++) {
+			if (!s->slots[i].j) {
+				s->slots[i] = (struct jslot){ j, 1, 0 };
+				ret = i + 1;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+		if (ret < 0)
+			accel_context_journal_destroy(j);
+		return ret;
+	}
+	if (sub == J_CLOSE)
+		return jput(s, req->arg[1], 1) ? 0 : -ACCEL_E_NOT_FOUND;
+	if (sub < J_APPEND || sub > J_DELETE)
+		return -ACCEL_E_BAD_ARG;
+	j = jget(s, req->arg[1]);
+	if (!j)
+		return -ACCEL_E_NOT_FOUND;
+	switch (sub) {
+	case J_APPEND: {
+		uint64_t seq;
+		uint8_t *out;
+
+		ret = accel_context_journal_append(j, z, req->in, req->in_len,
+						   &seq);
+		if (ret == 0) {
+			out = accel_op_result(ctx, 8);
+			if (out)
+				put64(out, seq);
+			else
+				ret = -ACCEL_E_NO_SPACE;
+		}
+		break;
+	}
+	case J_REPLAY: {
+		struct replay_buf b = { .max = 256u << 20 };
+		int64_t n = accel_context_journal_replay(
+			j, z, req->arg[2], req->arg[0] >> 8, replay_cb, &b);
+
+		/*
+		 * A positive n is a count or replay_cb's 1 ("full": what was
+		 * collected stands); count the records either way.
+		 */
+		if (n >= 0) {
+			int64_t cnt = 0;
+
+			for (size_t off = 0; off < b.len; cnt++)
+				off += 16 + ((le32(b.p + off + 8) + 7u) & ~7u);
+			ret = b.len ? accel_op_result_copy(ctx, b.p, b.len) : 0;
+			if (ret >= 0)
+				ret = clamp_res(cnt);
+		} else {
+			ret = (int)n;
+		}
+		accel_free(b.p);
+		break;
+	}
+	case J_PRUNE: {
+		int64_t n = accel_context_journal_prune(j, req->arg[2]);
+
+		ret = n < 0 ? (int)n : clamp_res(n);
+		break;
+	}
+	case J_SAVE: {
+		uint32_t idl;
+
+		if (req->in_len < 4 ||
+		    (idl = le32(req->in)) > req->in_len - 4) {
+			ret = -ACCEL_E_BAD_REQUEST;
+			break;
+		}
+		ret = accel_context_journal_save(j, req->in + 4, idl,
+						 req->in + 4 + idl,
+						 req->in_len - 4 - idl);
+		break;
+	}
+	case J_LOAD: {
+		void *data;
+		ssize_t n = accel_context_journal_load(j, req->in, req->in_len,
+						       &data);
+
+		if (n < 0) {
+			ret = (int)n;
+			break;
+		}
+		ret = n ? accel_op_result_copy(ctx, data, (size_t)n) : 0;
+		accel_free(data);
+		if (ret >= 0)
+			ret = clamp_res(n);
+		break;
+	}
+	default:
+		ret = accel_context_journal_delete(j, req->in, req->in_len);
+		break;
+	}
+	jput(s, req->arg[1], 0);
+	return ret;
+}
+
+const struct accel_op_desc accel_op_eventlog = {
+	.name = "eventlog",
+	.flags = ACCEL_OPF_COPY_IN,
+	.inline_max = ACCEL_OP_INLINE_NEVER,
+	.run = journal_run,
+	.session_init = journal_session_init,
+	.session_fini = journal_session_fini,
+	.thread_init = journal_thread_init,
+	.thread_fini = journal_thread_fini,
+};
