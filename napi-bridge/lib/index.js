@@ -119,9 +119,9 @@ function finish(mode, res, v) {
 
 /* One async call: pending in a slot, or queued until there is room. */
 class Call {
-	constructor(op, kind, mode, input, a0, a1, a2, opts) {
+	constructor(op, mode, input, a0, a1, a2, signal, onProgress) {
 		this.op = op;
-		this.kind = kind;
+		this.kind = MODES[mode];
 		this.mode = mode;
 		this.input = input;
 		this.a0 = a0;
@@ -129,8 +129,8 @@ class Call {
 		this.a2 = a2;
 		this.slot = -1;
 		this.aborted = false;
-		this.onProgress = opts && opts.onProgress;
-		this.signal = opts && opts.signal;
+		this.onProgress = onProgress;
+		this.signal = signal;
 		this.onAbort = null;
 		this.resolve = null;
 		this.reject = null;
@@ -155,6 +155,15 @@ function checkOpts(opts) {
 		return `result must be one of ${Object.keys(MODES).join(', ')}`;
 	if (onProgress !== undefined && typeof onProgress !== 'function')
 		return 'onProgress must be a function';
+	return null;
+}
+
+/* The options of the built-in async methods: only a signal. */
+function checkSignalOpts(opts) {
+	if (opts === null || typeof opts !== 'object')
+		return 'options must be an object';
+	if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
+		return 'signal must be an AbortSignal';
 	return null;
 }
 
@@ -189,6 +198,9 @@ function checkStartOpts(opts) {
 }
 
 const kInit = Symbol('init');
+const OP_PING = native.ops.ping;
+const OP_ECHO = native.ops.echo;
+const OP_STATS = native.ops.stats;
 
 class Engine {
 	#h = null;
@@ -323,8 +335,12 @@ class Engine {
 
 	/* Resolves with cqe.res (0) once the engine answered. */
 	ping(opts) {
-		return this.call('ping', undefined, opts === undefined ?
-				 { result: 'none' } : { ...opts, result: 'none' });
+		if (opts === undefined)
+			return this.#start(OP_PING, 'none', undefined);
+		const bad = checkSignalOpts(opts);
+		return bad ? Promise.reject(typeError(bad)) :
+			this.#start(OP_PING, 'none', undefined, undefined, undefined,
+				    undefined, opts.signal);
 	}
 
 	pingSync() {
@@ -352,9 +368,10 @@ class Engine {
 		if (data === undefined || data === null || !isInput(data))
 			return Promise.reject(typeError('echo expects a string, ' +
 				'Buffer, TypedArray, DataView or ArrayBuffer'));
-		return this.call('echo', data, opts === undefined ?
-				 { result: 'buffer' } :
-				 { ...opts, result: 'buffer' });
+		const bad = opts === undefined ? null : checkSignalOpts(opts);
+		return bad ? Promise.reject(typeError(bad)) :
+			this.#start(OP_ECHO, 'buffer', norm(data), undefined,
+				    undefined, undefined, opts && opts.signal);
 	}
 
 	echoSync(data) {
@@ -366,8 +383,10 @@ class Engine {
 
 	/* The engine's stats document (engine, session, per-op latencies). */
 	stats(opts) {
-		return this.call('stats', undefined, opts === undefined ?
-				 { result: 'json' } : { ...opts, result: 'json' });
+		const bad = opts === undefined ? null : checkSignalOpts(opts);
+		return bad ? Promise.reject(typeError(bad)) :
+			this.#start(OP_STATS, 'json', undefined, undefined,
+				    undefined, undefined, opts && opts.signal);
 	}
 
 	statsSync() {
@@ -393,21 +412,26 @@ class Engine {
 		const bad = checkOpts(opts);
 		if (bad)
 			return Promise.reject(typeError(bad));
+		if (opts === undefined)
+			return this.#start(id, 'buffer', norm(input));
+		const args = opts.args;
+		return this.#start(id, opts.result || 'buffer', norm(input),
+				   args && args[0], args && args[1], args && args[2],
+				   opts.signal, opts.onProgress);
+	}
+
+	/* Every async call after its arguments were checked. */
+	#start(id, mode, input, a0, a1, a2, signal, onProgress) {
 		if (this.#state !== 'open')
 			return Promise.reject(this.#stateError());
-		const mode = (opts && opts.result) || 'buffer';
-		const args = opts && opts.args;
-		const c = new Call(id, MODES[mode], mode, norm(input),
-				   args && args[0], args && args[1], args && args[2],
-				   opts);
-		const signal = c.signal;
-		if (signal && signal.aborted)
+		if (signal !== undefined && signal.aborted)
 			return Promise.reject(new AbortError(signal.reason));
+		const c = new Call(id, mode, input, a0, a1, a2, signal, onProgress);
 		const p = new Promise((resolve, reject) => {
 			c.resolve = resolve;
 			c.reject = reject;
 		});
-		if (signal) {
+		if (signal !== undefined) {
 			c.onAbort = () => this.#abort(c);
 			signal.addEventListener('abort', c.onAbort, { once: true });
 		}
@@ -489,8 +513,11 @@ class Engine {
 	#submit(c) {
 		const slot = this.#free.length ? this.#free.pop() :
 			this.#pending.length;
-		const r = native.submit(this.#h, c.op, slot, c.kind, c.input,
-					c.a0, c.a1, c.a2);
+		const r = c.a0 === undefined && c.a1 === undefined &&
+			c.a2 === undefined ?
+			native.submit(this.#h, c.op, slot, c.kind, c.input) :
+			native.submit(this.#h, c.op, slot, c.kind, c.input,
+				      c.a0, c.a1, c.a2);
 		if (r === 0) {
 			c.slot = slot;
 			c.input = undefined;
