@@ -211,7 +211,7 @@ export function markdown(doc, svgName) {
 	out.push('## Round trips: agent-accel and the alternatives');
 	out.push('');
 	const ref = by('node.ping');
-	const rt = ['node.pingSync', 'node.pingSync.spin50', 'node.ping', 'node.ping.inflight256', 'c.ping.sync', 'c.ping.inflight256', 'c.floor.spin',
+	const rt = ['node.pingSync', 'node.pingSync.spin50', 'node.ping', 'node.ping.inflight256', 'c.ping.sync', 'c.ping.inflight256', 'c.floor.spin', 'c.floor.futex',
 		'peer.atomics', 'peer.postmessage', 'peer.postmessage.inflight256', 'peer.unix', 'c.peer.unix', 'peer.piscina', 'peer.piscina.inflight256']
 		.map(by).filter(Boolean);
 	out.push(table(['path', 'p50', 'p99', 'p999', 'mean', 'ops/s', 'p50 ÷ p50 of await ping()', 'samples', 'load1 / runnable'], latencyRows(rt, ref)));
@@ -323,7 +323,7 @@ export function svg(doc) {
 	// "nines" (-log10(1 - q)) so that the tail gets room.
 	const rtIds = [
 		['node.pingSync', 'pingSync()'], ['node.pingSync.spin50', 'pingSync(), syncSpinUs 50'], ['node.ping', 'await ping()'], ['c.ping.sync', 'C client ping'],
-		['c.floor.spin', 'C floor (busy poll)'], ['peer.atomics', 'SAB + Atomics.wait'], ['peer.postmessage', 'postMessage'],
+		['c.floor.spin', 'C floor (busy poll)'], ['c.floor.futex', 'C floor (futex, no spin)'], ['peer.atomics', 'SAB + Atomics.wait'], ['peer.postmessage', 'postMessage'],
 		['peer.unix', 'Unix socket (Node)'], ['c.peer.unix', 'Unix socket (C)'], ['peer.piscina', 'piscina'],
 	];
 	const maxNines = 5;

@@ -16,6 +16,8 @@
  *   c.floor.spin       two C processes ping-ponging one cache line, busy
  *                      polling: the hardware floor of any shared-memory
  *                      round trip on this machine
+ *   c.floor.futex      the same with both sides sleeping on a futex: the
+ *                      price of a cross-process wake-up each way
  *   c.peer.unix        request/response over a Unix socket to echo_server
  *                      (with --echo-socket)
  *   c.spin.S.gapG      ping against an engine started with --spin-us S,
@@ -35,7 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/futex.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -533,6 +537,84 @@ static void bench_floor(struct bench *b)
 	accel_hist_destroy(&h);
 }
 
+static void futex_wait32(_Atomic uint32_t *addr, uint32_t val)
+{
+	syscall(SYS_futex, addr, FUTEX_WAIT, val, NULL, NULL, 0);
+}
+
+static void futex_wake32(_Atomic uint32_t *addr)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/*
+ * The sleeping floor: the same ping-pong as bench_floor, but each side
+ * sleeps on a futex until the other stores and wakes it (no spinning at
+ * all). Its latency is the price of one cross-process wake-up in each
+ * direction, which any path that lets a side sleep pays.
+ */
+static void bench_floor_futex(struct bench *b)
+{
+	size_t n = iters(b, 200000), w = warmup(n);
+
+	struct line {
+		_Alignas(64) _Atomic uint32_t ping;
+		_Alignas(64) _Atomic uint32_t pong;
+	} * l;
+	struct accel_hist h;
+	uint64_t start = 0;
+	pid_t pid;
+
+	l = mmap(NULL, sizeof(*l), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (l == MAP_FAILED)
+		die("mmap", -errno);
+	atomic_init(&l->ping, 0);
+	atomic_init(&l->pong, 0);
+	pid = fork();
+	if (pid < 0)
+		die("fork", -errno);
+	if (pid == 0) {
+		uint32_t seen = 0;
+
+		while (seen != UINT32_MAX) {
+			uint32_t v;
+
+			while ((v = atomic_load(&l->ping)) == seen)
+				futex_wait32(&l->ping, seen);
+			seen = v;
+			atomic_store(&l->pong, v);
+			futex_wake32(&l->pong);
+		}
+		_exit(0);
+	}
+	if (accel_hist_init(&h, n) < 0)
+		die("hist", -ENOMEM);
+	for (uint32_t i = 1; i <= w + n; i++) {
+		uint64_t t0;
+		uint32_t v;
+
+		if (i == w + 1)
+			start = accel_now_ns();
+		t0 = accel_now_ns();
+		atomic_store(&l->ping, i);
+		futex_wake32(&l->ping);
+		while ((v = atomic_load(&l->pong)) != i)
+			futex_wait32(&l->pong, v);
+		if (i > w)
+			accel_hist_add(&h, accel_now_ns() - t0);
+	}
+	accel_hist_finish(&h, accel_now_ns() - start, 0);
+	atomic_store(&l->ping, UINT32_MAX);
+	futex_wake32(&l->ping);
+	waitpid(pid, NULL, 0);
+	munmap(l, sizeof(*l));
+	emit(b, &h, "c.floor.futex",
+	     "C floor: two processes, futex wait/wake, no spin", "floor", 0, 1,
+	     NULL);
+	accel_hist_destroy(&h);
+}
+
 static int io_full(int fd, void *p, size_t len, int wr)
 {
 	uint8_t *q = p;
@@ -818,7 +900,7 @@ int main(int argc, char **argv)
 {
 	static const uint64_t sizes[] = { 64, 4096, 65536, 1u << 20,
 					  16u << 20 };
-	static const size_t size_iters[] = { 100000, 100000, 20000, 2000, 200 };
+	static const size_t size_iters[] = { 50000, 50000, 20000, 2000, 200 };
 	struct accel_client_opts co = { 0 };
 	struct bench b = { 0 };
 	uint64_t t_start = accel_now_ns();
@@ -852,8 +934,10 @@ int main(int argc, char **argv)
 		(unsigned long long)timer_overhead(), b.o.spin_us, b.o.workers,
 		b.o.scale);
 
-	if (want(&b, "floor"))
+	if (want(&b, "floor")) {
 		bench_floor(&b);
+		bench_floor_futex(&b);
+	}
 	if (want(&b, "ping")) {
 		bench_ping_sync(&b);
 		bench_ping_inflight(&b);

@@ -141,7 +141,7 @@ async function runOursTuned(o, it, log) {
 	if (o.spinUs) opts.engineSpinUs = o.spinUs;
 	const eng = await Engine.start(opts);
 	try {
-		const h = measureSync(it(200000), it(20000), () => eng.pingSync());
+		const h = measureSync(it(100000), it(10000), () => eng.pingSync());
 		const s = h.toJSON({ id: 'node.pingSync.spin50', label: 'pingSync(), syncSpinUs: 50', group: 'ping' });
 		log(s);
 		return [s];
@@ -151,7 +151,7 @@ async function runOursTuned(o, it, log) {
 }
 
 function echoIters(size) {
-	return size <= 4096 ? 100000 : size <= 65536 ? 20000 : size <= 1 << 20 ? 2000 : 200;
+	return size <= 4096 ? 50000 : size <= 65536 ? 20000 : size <= 1 << 20 ? 2000 : 200;
 }
 
 async function echoSeries(eng, it, payload, size, push) {
