@@ -8,3 +8,10 @@ target_include_directories(context_bench PRIVATE
 	${PROJECT_SOURCE_DIR}/tests/context)
 target_compile_definitions(context_bench PRIVATE
 	ACCEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+accel_add_bench(context_instr
+	SOURCES context_instr.c ${PROJECT_SOURCE_DIR}/tests/context/corpus.c
+	LIBS accel_context PkgConfig::ZSTD)
+target_include_directories(context_instr PRIVATE
+	${PROJECT_SOURCE_DIR}/tests/context)
+target_compile_definitions(context_instr PRIVATE
+	ACCEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
