@@ -60,6 +60,7 @@ struct accel_sandbox_proc {
 	char *stdin_buf; /* the bytes not yet written */
 	size_t stdin_off, stdin_len;
 	int listener; /* seccomp notification fd, or -1 */
+	int mntns; /* the exec's mount namespace, released in the background */
 	struct sbx_cgroup cg;
 	uint32_t layers;
 	uint64_t start_ns;
@@ -311,6 +312,7 @@ static void proc_free(struct accel_sandbox_proc *p)
 	close_fd(&p->listener);
 	close_fd(&p->pidfd);
 	accel__sbx_cgroup_destroy(&p->cg);
+	accel__sbx_release_mntns(p->mntns);
 	accel_free(p->stdin_buf);
 	accel_free(p);
 }
@@ -349,7 +351,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 	if (!p)
 		return -ENOMEM;
 	p->sb = sb;
-	p->pidfd = p->in_fd = p->listener = -1;
+	p->pidfd = p->in_fd = p->listener = p->mntns = -1;
 	p->cg.v2_fd = -1;
 	p->out_fd[0] = p->out_fd[1] = -1;
 	p->start_ns = accel_now_ns();
@@ -444,6 +446,8 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 		fail_result(res, sb->layers, sb->missing, c.step, c.err);
 		goto err;
 	}
+	if (sb->layers & ACCEL_SANDBOX_L_MNTNS)
+		p->mntns = accel__sbx_hold_mntns(p->pidfd, p->pid);
 	for (int i = 0; i < c.n_cg; i++)
 		close_fd(&p->cg.procs_fd[i]);
 	p->cg.n_procs = 0;

@@ -177,6 +177,10 @@ void accel__sbx_capture_finish(struct sbx_capture *c,
 			       struct accel_sandbox_output *out);
 void accel__sbx_capture_free(struct sbx_capture *c);
 
+/* reaper.c: hold an exec's mount namespace, drop it off the hot path. */
+int accel__sbx_hold_mntns(int pidfd, pid_t pid);
+void accel__sbx_release_mntns(int fd);
+
 /* spawn.c */
 int accel__sbx_clone(struct sbx_child *c, int *pidfd, pid_t *pid);
 
