@@ -141,6 +141,15 @@ void accel__session_kill(struct accel_session *s, const char *reason);
  */
 int accel__session_post(struct accel_session *s, struct accel_thread *t,
 			const struct accel_cqe *cqe, int final);
+/* Publishes the completions the poller wrote but has not published yet. */
+void accel__session_flush(struct accel_session *s, struct accel_thread *t);
+/*
+ * On the poller: publishes pending completions, then sleeps until the client
+ * posts releases (or the session dies) for up to timeout_ns. Returns 1 when
+ * releases are ready, 0 on timeout.
+ */
+int accel__session_wait_releases(struct accel_session *s,
+				 struct accel_thread *t, int64_t timeout_ns);
 /* Runs one validated request on thread t and posts its completion. */
 void accel__session_run(struct accel_session *s, struct accel_thread *t,
 			const struct accel_sqe *sqe,

@@ -6,6 +6,7 @@
 
 #include "accel_err.h"
 #include "accel_time.h"
+#include "accel_tsan.h"
 #include "engine_int.h"
 
 /* The engine side of the op contract in ops/op.h. */
@@ -34,11 +35,13 @@ void *accel_op_result(struct accel_op_ctx *ctx, size_t len)
 	static uint8_t empty;
 	struct accel_session *s = ctx->s;
 	struct timespec until;
-	int ret, drained = 0;
+	uint64_t t0;
+	int ret;
 
 	free_result(ctx);
 	if (len == 0)
 		return &empty;
+	t0 = accel_now_ns();
 	deadline_after(&until, s->eng->o.space_wait_ns);
 	pthread_mutex_lock(&s->res_lock);
 	for (;;) {
@@ -47,14 +50,21 @@ void *accel_op_result(struct accel_op_ctx *ctx, size_t len)
 			break;
 		if (!ctx->job) {
 			/*
-			 * On the poller: it is the release ring's consumer, so
-			 * it frees what the client gave back and tries once
-			 * more; it cannot wait for itself.
+			 * On the poller, which is the release ring's consumer:
+			 * it frees what the client gave back itself and, while
+			 * there is none, sleeps on its own doorbell until the
+			 * client releases something.
 			 */
-			if (drained++)
-				break;
+			int64_t left = (int64_t)(t0 + s->eng->o.space_wait_ns) -
+				       (int64_t)accel_now_ns();
+
 			pthread_mutex_unlock(&s->res_lock);
-			accel__session_drain_releases(s);
+			if (!accel__session_drain_releases(s) &&
+			    (left <= 0 ||
+			     !accel__session_wait_releases(s, ctx->t, left))) {
+				pthread_mutex_lock(&s->res_lock);
+				break;
+			}
 			pthread_mutex_lock(&s->res_lock);
 			continue;
 		}
@@ -126,6 +136,7 @@ int accel_op_progress(struct accel_op_ctx *ctx, uint64_t done, uint64_t total,
 		memcpy(p + sizeof(hdr), data, len);
 	cqe.out_len = sizeof(hdr) + len;
 	cqe.flags |= ACCEL_CQE_F_RESULT;
+	ACCEL_TSAN_RELEASE(p);
 	cqe.res = 0;
 	return accel__session_post(s, ctx->t, &cqe, 0);
 }

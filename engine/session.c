@@ -15,6 +15,7 @@
 #include "accel_compiler.h"
 #include "accel_err.h"
 #include "accel_time.h"
+#include "accel_tsan.h"
 #include "engine_int.h"
 
 /*
@@ -197,9 +198,10 @@ int accel__session_post(struct accel_session *s, struct accel_thread *t,
 		return -ACCEL_E_PROTOCOL;
 	}
 	memcpy(accel_ring_next_slot(r), cqe, sizeof(*cqe));
-	accel_ring_publish(r);
+	/* posted before tail: see admit_budget(). */
 	atomic_store_explicit(&s->cq_posted[t->slot], r->local,
 			      memory_order_release);
+	accel_ring_publish(r);
 	if (final)
 		atomic_fetch_sub(&s->in_flight, 1);
 	accel_bell_notify(s->client_bell, s->evfd);
@@ -267,6 +269,8 @@ void accel__session_run(struct accel_session *s, struct accel_thread *t,
 		cqe.flags = ACCEL_CQE_F_RESULT;
 		cqe.out_off = ctx.res_off;
 		cqe.out_len = ctx.res_len;
+		/* Pairs with the acquire where the block comes back. */
+		ACCEL_TSAN_RELEASE(s->base + ctx.res_off);
 	}
 	accel__metrics_record(sqe->op, accel_now_ns() - t_start, res,
 			      sqe->in_len, cqe.out_len);
@@ -343,8 +347,11 @@ unsigned accel__session_drain_releases(struct accel_session *s)
 		uint64_t off;
 
 		memcpy(&off, accel_ring_next_entry(&s->rq), sizeof(off));
-		if (accel_arena_free(s->res, off) == 0)
+		if (accel_arena_free(s->res, off) == 0) {
+			/* The client is done with the block: see accel_tsan.h. */
+			ACCEL_TSAN_ACQUIRE(s->base + off);
 			freed++;
+		}
 		else if (atomic_fetch_add(&s->bad_releases, 1) == 0)
 			accel__log("session %llu: bogus release of offset %llu "
 				   "(logged once)",
@@ -368,10 +375,16 @@ static uint32_t admit_budget(struct accel_session *s)
 	uint64_t used = atomic_load(&s->in_flight);
 
 	for (uint32_t i = 0; i < s->l.cq_count; i++) {
+		/*
+		 * head first, then posted. Producers store posted before they
+		 * publish tail, and the client reaps only what tail showed it,
+		 * so a head we read is never beyond the posted count we read
+		 * after it; the other order would race an honest client.
+		 * The acquire pairs with the client's release of head.
+		 */
+		uint32_t head = accel_load_acquire(&s->cq[i].hdr->head);
 		uint32_t posted = atomic_load_explicit(&s->cq_posted[i],
 						       memory_order_acquire);
-		/* Pairs with the client's release of head after reaping. */
-		uint32_t head = accel_load_acquire(&s->cq[i].hdr->head);
 		uint32_t unreaped = posted - head;
 
 		if (unreaped > s->l.cq_entries) {
@@ -447,15 +460,40 @@ static int poll_once(struct accel_session *s, struct accel_thread *t)
 	}
 	if (taken)
 		accel_ring_consumed(&s->sq);
-	if (inline_done) {
-		struct accel_ring *r = &s->cq[t->slot];
-
-		accel_ring_publish(r);
-		atomic_store_explicit(&s->cq_posted[t->slot], r->local,
-				      memory_order_release);
-		accel_bell_notify(s->client_bell, s->evfd);
-	}
+	if (inline_done)
+		accel__session_flush(s, t);
 	return (int)taken;
+}
+
+void accel__session_flush(struct accel_session *s, struct accel_thread *t)
+{
+	struct accel_ring *r = &s->cq[t->slot];
+
+	if (atomic_load_explicit(&s->cq_posted[t->slot],
+				 memory_order_relaxed) == r->local)
+		return;
+	/* posted before tail: see admit_budget(). */
+	atomic_store_explicit(&s->cq_posted[t->slot], r->local,
+			      memory_order_release);
+	accel_ring_publish(r);
+	accel_bell_notify(s->client_bell, s->evfd);
+}
+
+static int releases_ready(void *arg)
+{
+	struct accel_session *s = arg;
+
+	return atomic_load_explicit(&s->dead, memory_order_relaxed) ||
+	       accel_ring_avail(&s->rq) != 0;
+}
+
+int accel__session_wait_releases(struct accel_session *s,
+				 struct accel_thread *t, int64_t timeout_ns)
+{
+	/* The client may be waiting for these before it releases anything. */
+	accel__session_flush(s, t);
+	return accel_bell_wait(s->engine_bell, releases_ready, s,
+			       s->eng->o.spin_ns, timeout_ns);
 }
 
 int accel__session_poll(struct accel_session *s, struct accel_thread *t)

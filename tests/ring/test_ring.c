@@ -12,6 +12,7 @@
 #include "accel_compiler.h"
 #include "accel_err.h"
 #include "ring.h"
+#include "ring_stress.h"
 
 /*
  * The SPSC ring and the doorbell: order, capacity, peer-index checks, and
@@ -20,19 +21,12 @@
  * can see). ACCEL_STRESS_N sets its size (default 10^7 entries).
  */
 
-struct ring_mem {
-	struct accel_bell data, space; /* wake the consumer / the producer */
-	uint8_t ring[] __attribute__((aligned(64)));
-};
-
 static struct ring_mem *ring_mem(uint32_t entries, int shared)
 {
-	size_t sz = sizeof(struct ring_mem) + ACCEL_RING_HDR_SIZE + entries * 8;
-	void *p = mmap(NULL, sz, PROT_READ | PROT_WRITE,
-		       (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+	struct ring_mem *m = ring_stress_mem(entries, shared);
 
-	cr_assert_neq(p, MAP_FAILED);
-	return p;
+	cr_assert_not_null(m);
+	return m;
 }
 
 Test(ring, fills_to_capacity_and_keeps_order)
@@ -90,101 +84,9 @@ Test(ring, indices_that_claim_too_much_are_protocol_errors)
 		cr_assert_eq(*(const uint64_t *)accel_ring_next_entry(&cons), i);
 }
 
-/* --- stress: one producer, one consumer, random batches, sleeping both ways */
-
-struct stress {
-	struct ring_mem *m;
-	uint32_t entries;
-	uint64_t n;
-	uint64_t spin_ns;
-	unsigned seed;
-};
-
-struct side {
-	struct accel_ring r;
-	struct ring_mem *m;
-};
-
-static int has_space(void *arg)
-{
-	return accel_ring_space(&((struct side *)arg)->r) > 0;
-}
-
-static int has_data(void *arg)
-{
-	return accel_ring_avail(&((struct side *)arg)->r) != 0;
-}
-
-static uint64_t produce(const struct stress *st)
-{
-	struct side s = { .m = st->m };
-	unsigned seed = st->seed;
-	uint64_t next = 0, wakes = 0;
-
-	accel_ring_init(&s.r, st->m->ring, st->entries, 8, 1);
-	while (next < st->n) {
-		int64_t space = accel_ring_space(&s.r);
-		uint64_t batch = 1 + (uint64_t)(rand_r(&seed) % 300);
-
-		cr_assert_geq(space, 0);
-		if (space == 0) {
-			accel_bell_wait(&st->m->space, has_space, &s,
-					st->spin_ns, -1);
-			continue;
-		}
-		batch = ACCEL_MIN(batch, (uint64_t)space);
-		batch = ACCEL_MIN(batch, st->n - next);
-		for (uint64_t i = 0; i < batch; i++)
-			*(uint64_t *)accel_ring_next_slot(&s.r) = next++;
-		accel_ring_publish(&s.r);
-		wakes += (uint64_t)accel_bell_notify(&st->m->data, -1);
-	}
-	return wakes;
-}
-
-/* Returns the number of entries checked; asserts order, no loss, no dup. */
-static uint64_t consume(const struct stress *st)
-{
-	struct side s = { .m = st->m };
-	unsigned seed = st->seed * 7 + 1;
-	uint64_t expect = 0;
-
-	accel_ring_init(&s.r, st->m->ring, st->entries, 8, 0);
-	while (expect < st->n) {
-		int64_t avail = accel_ring_avail(&s.r);
-		uint64_t take;
-
-		if (avail < 0)
-			return UINT64_MAX;
-		if (avail == 0) {
-			accel_bell_wait(&st->m->data, has_data, &s,
-					st->spin_ns, -1);
-			continue;
-		}
-		take = 1 + (uint64_t)(rand_r(&seed) % (uint64_t)avail);
-		for (uint64_t i = 0; i < take; i++) {
-			uint64_t v = *(const uint64_t *)accel_ring_next_entry(&s.r);
-
-			if (v != expect)
-				return UINT64_MAX - 1 - expect;
-			expect++;
-		}
-		accel_ring_consumed(&s.r);
-		accel_bell_notify(&st->m->space, -1);
-	}
-	return expect;
-}
-
-static uint64_t stress_n(void)
-{
-	const char *e = getenv("ACCEL_STRESS_N");
-
-	return e ? strtoull(e, NULL, 10) : 10000000ull;
-}
-
 Test(ring_stress, two_processes_lose_nothing, .timeout = 600)
 {
-	struct stress st = { .entries = 256, .n = stress_n(), .spin_ns = 2000,
+	struct stress st = { .entries = 256, .n = ring_stress_n(), .spin_ns = 2000,
 			     .seed = 1 };
 	pid_t pid;
 	int status;
@@ -193,8 +95,8 @@ Test(ring_stress, two_processes_lose_nothing, .timeout = 600)
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0)
-		_exit(consume(&st) == st.n ? 0 : 1);
-	produce(&st);
+		_exit(ring_stress_consume(&st) == st.n ? 0 : 1);
+	ring_stress_produce(&st);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "consumer saw a gap, a duplicate or a reordering");
@@ -204,21 +106,21 @@ static void *consumer_thread(void *arg)
 {
 	static uint64_t got;
 
-	got = consume(arg);
+	got = ring_stress_consume(arg);
 	return &got;
 }
 
 Test(ring_stress, two_threads_lose_nothing, .timeout = 600)
 {
 	/* TSan checks this one: the same code over one mapping, two threads. */
-	struct stress st = { .entries = 64, .n = stress_n() / 4, .spin_ns = 0,
+	struct stress st = { .entries = 64, .n = ring_stress_n() / 4, .spin_ns = 0,
 			     .seed = 2 };
 	pthread_t t;
 	void *ret;
 
 	st.m = ring_mem(st.entries, 1);
 	cr_assert_eq(pthread_create(&t, NULL, consumer_thread, &st), 0);
-	produce(&st);
+	ring_stress_produce(&st);
 	pthread_join(t, &ret);
 	cr_assert_eq(*(uint64_t *)ret, st.n);
 }
@@ -237,7 +139,7 @@ Test(ring_bell, sleeping_waiter_is_always_woken, .timeout = 120)
 
 	st.m = ring_mem(st.entries, 1);
 	cr_assert_eq(pthread_create(&t, NULL, consumer_thread, &st), 0);
-	produce(&st);
+	ring_stress_produce(&st);
 	pthread_join(t, &ret);
 	cr_assert_eq(*(uint64_t *)ret, st.n);
 }
