@@ -235,15 +235,15 @@ export function markdown(doc, svgName) {
 	out.push(engineEcho(doc));
 	const spin = doc.series.filter((s) => s.group === 'spin');
 	if (spin.length) {
-		out.push('## Engine spin window (C client)');
+		out.push('## Spin windows (C client)');
 		out.push('');
-		out.push('Ping one at a time against a fresh engine per `--spin-us` value: back to back, and after 100 µs of client think time (the client stays awake; the engine poller sleeps on its futex once its window ran out and must be woken). "engine CPU" is the share of one core the engine used during the series: the price of spinning.');
+		out.push('Ping one at a time against a fresh engine per engine `--spin-us` value, with the client spinning 50 µs (the C client\'s default) or sleeping at once (1 ns), back to back and after 100 µs of client think time (the client stays awake; the engine poller sleeps on its futex once its window ran out and must be woken). "CPU" is the share of one core the engine used during the series: the price of spinning.');
 		out.push('');
-		const spins = [...new Set(spin.map((s) => s.spin_us))].sort((a, b) => a - b);
-		const cell = (sp, gap) => spin.find((s) => s.spin_us === sp && s.gap_us === gap);
+		const keys = [...new Set(spin.map((s) => `${s.spin_us}/${s.client_spin_us ?? 50}`))];
+		const cell = (k, gap) => spin.find((s) => `${s.spin_us}/${s.client_spin_us ?? 50}` === k && s.gap_us === gap);
 		const fmt = (s) => (s ? [us(s.p50_ns), us(s.p99_ns), us(s.p999_ns), `${Math.round(s.engine_cpu * 100)} %`] : ['–', '–', '–', '–']);
-		out.push(table(['--spin-us', 'p50', 'p99', 'p999', 'engine CPU', 'p50 (100 µs think)', 'p99 (100 µs think)', 'p999 (100 µs think)', 'engine CPU (100 µs think)'],
-			spins.map((sp) => [String(sp), ...fmt(cell(sp, 0)), ...fmt(cell(sp, 100))])));
+		out.push(table(['engine spin / client spin (µs)', 'p50', 'p99', 'p999', 'CPU', 'p50 (think)', 'p99 (think)', 'p999 (think)', 'CPU (think)'],
+			keys.map((k) => [k, ...fmt(cell(k, 0)), ...fmt(cell(k, 100))])));
 		out.push('');
 	}
 	if (doc.node?.engine_stats?.ops) {

@@ -20,9 +20,10 @@
  *                      price of a cross-process wake-up each way
  *   c.peer.unix        request/response over a Unix socket to echo_server
  *                      (with --echo-socket)
- *   c.spin.S.gapG      ping against an engine started with --spin-us S,
- *                      back to back (G = 0) or after G us of think time,
- *                      with the engine's CPU use: the spin window's price
+ *   c.spin.S.clientC.gapG  ping against an engine started with
+ *                      --spin-us S, the client spinning C us before it
+ *                      sleeps, back to back (G = 0) or after G us of think
+ *                      time, with the engine's CPU use: the spin's price
  *
  * Timing is clock_gettime(CLOCK_MONOTONIC) (vDSO); every series is warmed up
  * first. The output is one JSON document (see bench/hist.h) that
@@ -67,6 +68,7 @@ struct opts {
 	double scale;
 	uint32_t spin_us;
 	uint32_t workers;
+	uint64_t client_spin_ns;
 };
 
 struct bench {
@@ -660,36 +662,42 @@ static uint64_t proc_cpu_ns(pid_t pid)
 }
 
 /*
- * The engine poller's spin window against latency and CPU: for each
- * --spin-us value a fresh engine answers pings sent back to back and pings
- * sent after 100 us of client think time (longer than most windows, so the
- * poller has gone to sleep on its futex and must be woken). engine_cpu is
- * the share of one core the engine burnt meanwhile.
+ * The spin windows against latency and CPU: for each engine --spin-us value
+ * and two client spins (accel_client_wait()'s default 50 us, and 1 ns: sleep
+ * at once), a fresh engine answers pings sent back to back and pings sent
+ * after 100 us of client think time (longer than most windows, so the poller
+ * has gone to sleep on its futex and must be woken). engine_cpu is the share
+ * of one core the engine burnt meanwhile. On a machine with more runnable
+ * tasks than cores, two sides that both spin are the case to watch.
  */
 static void bench_spin(struct bench *b)
 {
 	static const uint32_t spins[] = { 1, 5, 20, 50, 200 };
+	/* Client spin: accel_client_wait()'s default, and (almost) none. */
+	static const uint64_t cspins[] = { 50000, 1 };
 	static const uint64_t gaps[] = { 0, 100000 };
-	size_t n = iters(b, 20000), w = warmup(n);
+	size_t n = iters(b, 10000), w = warmup(n);
 	struct accel_hist h;
 
 	if (accel_hist_init(&h, n) < 0)
 		die("hist", -ENOMEM);
-	for (size_t k = 0; k < ACCEL_ARRAY_SIZE(spins); k++) {
+	for (size_t k = 0; k < ACCEL_ARRAY_SIZE(spins) * 2; k++) {
 		struct accel_client_opts co = { 0 };
+		uint64_t cspin = cspins[k % 2];
 		struct accel_client *c;
 		int ret;
 
 		co.engine_path = b->o.engine;
 		co.workers = b->o.workers;
-		co.engine_spin_us = spins[k];
+		co.engine_spin_us = spins[k / 2];
+		co.spin_ns = cspin;
 		ret = accel_client_spawn(&co, &c);
 		if (ret < 0)
 			die("spawn engine", ret);
 		for (size_t g = 0; g < ACCEL_ARRAY_SIZE(gaps); g++) {
 			pid_t pid = accel_client_engine_pid(c);
 			uint64_t start = 0, cpu0 = 0;
-			char id[48], label[96], extra[96];
+			char id[64], label[128], extra[128];
 			struct accel_cqe cqe;
 
 			accel_hist_reset(&h);
@@ -713,16 +721,23 @@ static void bench_spin(struct bench *b)
 				drop_result(c, &cqe);
 			}
 			accel_hist_finish(&h, accel_now_ns() - start, 0);
-			snprintf(id, sizeof(id), "c.spin.%u.gap%llu", spins[k],
+			snprintf(id, sizeof(id), "c.spin.%u.client%llu.gap%llu",
+				 spins[k / 2],
+				 (unsigned long long)(cspin / 1000),
 				 (unsigned long long)(gaps[g] / 1000));
 			snprintf(
 				label, sizeof(label),
-				"C ping, engine --spin-us %u, %llu us think time",
-				spins[k], (unsigned long long)(gaps[g] / 1000));
+				"C ping, engine spin %u us, client spin %llu us, "
+				"%llu us think time",
+				spins[k / 2],
+				(unsigned long long)(cspin / 1000),
+				(unsigned long long)(gaps[g] / 1000));
 			snprintf(extra, sizeof(extra),
-				 "\"spin_us\": %u, \"gap_us\": %llu, "
-				 "\"engine_cpu\": %.3f",
-				 spins[k], (unsigned long long)(gaps[g] / 1000),
+				 "\"spin_us\": %u, \"client_spin_us\": %llu, "
+				 "\"gap_us\": %llu, \"engine_cpu\": %.3f",
+				 spins[k / 2],
+				 (unsigned long long)(cspin / 1000),
+				 (unsigned long long)(gaps[g] / 1000),
 				 (double)(proc_cpu_ns(pid) - cpu0) /
 					 (double)h.wall_ns);
 			emit(b, &h, id, label, "spin", 0, 1, extra);
@@ -804,6 +819,25 @@ static void load_payload(struct bench *b)
 	b->src_len = want;
 }
 
+/*
+ * One second of pings right after the engine started, unrecorded: its
+ * threads finish starting (worker rings, io_uring set-up) and the pages of
+ * the mapping are touched, so the first series measures the steady state
+ * like the others.
+ */
+static void settle(struct bench *b)
+{
+	uint64_t end = accel_now_ns() + 1000000000ull;
+	struct accel_cqe cqe;
+
+	for (uint64_t i = 0; accel_now_ns() < end; i++) {
+		queue_ping(b->c, i);
+		submit(b->c);
+		reap_some(b->c, &cqe, 1);
+		drop_result(b->c, &cqe);
+	}
+}
+
 /* True when the part is selected by --only (or --only is not given). */
 static int want(const struct bench *b, const char *part)
 {
@@ -845,6 +879,8 @@ static void usage(FILE *f)
 		"                      then the build tree's engine)\n"
 		"  --spin-us N         engine poller spin window (default: engine's)\n"
 		"  --workers N         engine worker threads (default: engine's)\n"
+		"  --client-spin-ns N  accel_client_wait() spin before sleeping\n"
+		"                      (default: the client's, 50 us)\n"
 		"  --echo-socket PATH  also time a Unix socket to echo_server\n"
 		"  --payload F1:F2...  files whose bytes are echoed\n"
 		"  --scale X           multiply every iteration count (default 1)\n"
@@ -885,6 +921,8 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->spin_us = (uint32_t)atoi(v);
 		else if (!strcmp(a, "--workers"))
 			o->workers = (uint32_t)atoi(v);
+		else if (!strcmp(a, "--client-spin-ns"))
+			o->client_spin_ns = strtoull(v, NULL, 10);
 		else {
 			usage(stderr);
 			exit(2);
@@ -916,6 +954,7 @@ int main(int argc, char **argv)
 	co.engine_path = b.o.engine;
 	co.workers = b.o.workers;
 	co.engine_spin_us = b.o.spin_us;
+	co.spin_ns = b.o.client_spin_ns;
 	/* 16 MiB in and out with room for the allocator's rounding. */
 	co.req_size = 64ull << 20;
 	co.res_size = 64ull << 20;
@@ -925,14 +964,16 @@ int main(int argc, char **argv)
 			die("spawn engine", ret);
 		fprintf(stderr, "rt_bench: engine pid %d\n",
 			(int)accel_client_engine_pid(b.c));
+		settle(&b);
 	}
 
 	fprintf(b.out,
 		"{\"side\": \"c\", \"timer_overhead_ns\": %llu, "
 		"\"engine_spin_us\": %u, \"engine_workers\": %u, "
+		"\"client_spin_ns\": %llu, "
 		"\"scale\": %g, \"series\": [",
 		(unsigned long long)timer_overhead(), b.o.spin_us, b.o.workers,
-		b.o.scale);
+		(unsigned long long)b.o.client_spin_ns, b.o.scale);
 
 	if (want(&b, "floor")) {
 		bench_floor(&b);
