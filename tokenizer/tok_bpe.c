@@ -306,6 +306,9 @@ long accel__tok_bpe(const struct accel_tokenizer *tok, const uint8_t *p,
 {
 	if (n <= SMALL_PIECE)
 		return bpe_small(tok, p, n, ids);
+	/* Part positions are 32-bit. */
+	if (n >= UINT32_MAX)
+		return -EOVERFLOW;
 	if (n <= CHUNK)
 		return accel__tok_bpe_heap(tok, p, n, ids);
 	return bpe_chunked(tok, p, n, ids);

@@ -195,6 +195,8 @@ static int run(const struct accel_tokenizer *tok, const void *text, size_t len,
 	unsigned which = 0;
 	int ret = 0;
 
+	if (!s && len)
+		return -ACCEL_E_BAD_ARG;
 	if (mode) {
 		if (mode->resv ||
 		    (mode->flags & ~ACCEL_TOKENIZER_REPLACE_INVALID))
@@ -216,8 +218,6 @@ static int run(const struct accel_tokenizer *tok, const void *text, size_t len,
 			}
 		}
 	}
-	if (!s && len)
-		return -ACCEL_E_BAD_ARG;
 	if (disallowed &&
 	    find_special(tok, s, 0, len, disallowed, &which) < len) {
 		ret = -ACCEL_E_TOKENS_SPECIAL;
