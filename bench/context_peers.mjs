@@ -10,6 +10,7 @@
 // The bench binary writes the corpus (`--dump DIR`), so both sides measure
 // exactly the same input. Each figure is the best of several runs.
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,3 +108,42 @@ for (const [name, comp, dec] of peers) {
 	console.log(name.padEnd(12), mbs(raw, c.ns).padStart(10), mbs(raw, d.ns).padStart(10),
 		(raw / total).toFixed(3).padStart(8));
 }
+
+// zstd through the engine, synchronously from Node, once the engine serves
+// the `context` op (engine/ops/context.c): same corpus, same messages.
+async function throughEngine() {
+	let Engine;
+	try {
+		({ Engine } = createRequire(import.meta.url)('../napi-bridge/lib/index.js'));
+	} catch (e) {
+		console.log(`\n(zstd through the engine: skipped, addon not built: ${e.message.split('\n')[0]})`);
+		return;
+	}
+	let eng;
+	try {
+		eng = await Engine.start({ reqSize: 64 << 20, resSize: 64 << 20 });
+		eng.callSync('context', Buffer.from('probe'), { args: [1, 3, 0], result: 'copy' });
+	} catch (e) {
+		console.log(`\n(zstd through the engine: skipped: ${e.code || ''} ${e.message})`);
+		if (eng) await eng.close();
+		return;
+	}
+	const chunk = 4 << 20;
+	console.log(`\n== zstd through the engine (callSync 'context', ${chunk >> 20} MB requests, level 3) ==`);
+	const c = best(() => {
+		const out = [];
+		for (let off = 0; off < corpus.length; off += chunk)
+			out.push(eng.callSync('context', corpus.subarray(off, off + chunk), { args: [1, 3, 0], result: 'copy' }));
+		return out;
+	});
+	const total = c.out.reduce((a, b) => a + b.length, 0);
+	const d = best(() => c.out.map((f) => eng.callSync('context', f, { args: [2, 0, 0], result: 'copy' })));
+	if (Buffer.compare(Buffer.concat(d.out), corpus) !== 0) throw new Error('engine round trip');
+	console.log('engine zstd'.padEnd(12), mbs(corpus.length, c.ns).padStart(10),
+		mbs(corpus.length, d.ns).padStart(10), (corpus.length / total).toFixed(3).padStart(8));
+	const m = best(() => heldOut.map((x) => eng.callSync('context', x, { args: [1, 3, 0], result: 'copy' })));
+	const mt = m.out.reduce((a, b) => a + b.length, 0);
+	console.log('engine, ~1 KB messages one call each:', mbs(raw, m.ns), 'MB/s, ratio', (raw / mt).toFixed(3));
+	await eng.close();
+}
+await throughEngine();
