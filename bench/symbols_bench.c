@@ -257,13 +257,13 @@ int main(int argc, char **argv)
 	t0 = accel_now_ns();
 	accel_symbols_save(idx, snap);
 	save_ns = accel_now_ns() - t0;
-	if (getenv("SYMBOLS_BENCH_KEEP"))
-		rename(snap, getenv("SYMBOLS_BENCH_KEEP"));
 	accel_symbols_create(NULL, &idx2);
 	t0 = accel_now_ns();
 	accel_symbols_load(idx2, snap);
 	load_ns = accel_now_ns() - t0;
 	accel_symbols_destroy(idx2);
+	if (getenv("SYMBOLS_BENCH_KEEP"))
+		rename(snap, getenv("SYMBOLS_BENCH_KEEP"));
 	unlink(snap);
 
 	printf("{\"corpus\": {\"symbols\": %llu, \"files\": %llu, "

@@ -210,6 +210,7 @@ void accel_symbols_destroy(struct accel_symbols *idx)
 	accel__intern_fini(&idx->files);
 	accel__intern_fini(&idx->names);
 	accel_free(idx->nx);
+	accel_free(idx->psig);
 	accel_free(idx->fx);
 	accel_free(idx->syms);
 	pthread_rwlock_destroy(&idx->lock);
@@ -401,13 +402,8 @@ static void drop_slot(struct accel_symbols *idx, uint32_t s)
 		idx->syms[y->next].prev = y->prev;
 	if (!--x->count)
 		x->kinds = 0;
-	/* The bytes stay in the arena after the put (they become garbage). */
-	const char *ns = intern_str(&idx->names, y->name);
-	uint32_t nl = intern_len(&idx->names, y->name);
-
 	if (accel__intern_put(&idx->names, y->name))
-		accel__filter_del(&idx->filter, y->name, ns, nl, x->mask,
-				  x->upper);
+		accel__filter_del(&idx->filter, y->name, x->mask, x->upper);
 	if (y->container)
 		accel__intern_put(&idx->strs, y->container);
 	if (y->detail)
@@ -489,6 +485,9 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 		ret = grow((void **)&idx->nx, &idx->nx_cap, idx->names.ent_cap,
 			   sizeof(*idx->nx));
 	if (!ret)
+		ret = grow((void **)&idx->psig, &idx->psig_cap,
+			   idx->names.ent_cap, sizeof(*idx->psig));
+	if (!ret)
 		ret = grow((void **)&idx->fx, &idx->fx_cap, idx->files.ent_cap,
 			   sizeof(*idx->fx));
 	if (!ret)
@@ -526,9 +525,9 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 			x->humps = accel__score_humps((const uint8_t *)strings +
 							      r[i].name_off,
 						      r[i].name_len);
-			accel__filter_add(&idx->filter, nid,
-					  strings + r[i].name_off,
-					  r[i].name_len, x->mask, x->upper);
+			accel__pair_sig(strings + r[i].name_off, r[i].name_len,
+					&idx->psig[nid]);
+			accel__filter_add(&idx->filter, nid, x->mask, x->upper);
 		}
 		if (idx->free_slot != NIL) {
 			s = idx->free_slot;
@@ -633,6 +632,7 @@ int accel_symbols_stats(struct accel_symbols *idx,
 	b += accel__intern_bytes(&idx->names) +
 	     accel__intern_bytes(&idx->files) + accel__intern_bytes(&idx->strs);
 	b += (uint64_t)idx->nx_cap * sizeof(*idx->nx);
+	b += (uint64_t)idx->psig_cap * sizeof(*idx->psig);
 	b += (uint64_t)idx->fx_cap * sizeof(*idx->fx);
 	b += (uint64_t)idx->syms_cap * sizeof(*idx->syms);
 	for (uint32_t f = 1; f < idx->files.nent; f++)

@@ -202,9 +202,11 @@ static void consider(struct qctx *c, uint32_t id)
 	if (c->q->mode == ACCEL_SYMBOLS_MODE_EXACT && !c->files &&
 	    n != c->p.len)
 		return;
+	if (!c->files && !pair_sig_has(&c->idx->psig[id], &c->p.pairs))
+		return;
 	if (!accel__score_v1(&c->p, t, n, &s, pos))
 		return;
-	if (!c->files && c->p.len > 1 &&
+	if (!c->files && c->p.len > 1 && c->idx->nx[id].humps > 1 &&
 	    accel__score_cover(&c->p, t, pos) == c->idx->nx[id].humps)
 		s += SCORE_COVER_BONUS;
 	if (!c->files && s > c->best) {
@@ -315,7 +317,8 @@ struct typo_acc {
  * does not match, keeping each name's best variant.
  */
 static int typo_scan(struct qctx *c, const roaring_bitmap_t *bm,
-		     const uint32_t *sel, uint32_t nsel, struct typo_acc *a)
+		     const struct pair_sig *sig, const uint32_t *sel,
+		     uint32_t nsel, struct typo_acc *a)
 {
 	roaring_uint32_iterator_t it;
 	uint32_t buf[256], k;
@@ -328,6 +331,8 @@ static int typo_scan(struct qctx *c, const roaring_bitmap_t *bm,
 			int32_t s, best = INT32_MIN;
 			uint8_t bv = 0;
 
+			if (!pair_sig_has(&c->idx->psig[buf[i]], sig))
+				continue;
 			for (uint32_t v = 0; v < nsel; v++) {
 				const struct pattern *vp = &c->var[sel[v]];
 
@@ -386,18 +391,18 @@ static int typo_pass(struct qctx *c, int32_t ideal)
 	for (uint32_t v = 0; v < c->nswap; v++)
 		sel[v] = v;
 	if (c->nswap) {
-		uint64_t gap2[FILTER_NPC];
+		struct pair_sig gap2;
 		roaring_bitmap_t *bm;
 
 		/* Pairs two apart survive any single adjacent swap. */
-		accel__filter_pairs_of(c->p.orig, c->p.len, 2, gap2);
+		accel__pair_sig_query(c->p.orig, c->p.len, 2, &gap2);
 		bm = accel__filter_candidates(&c->idx->filter, c->p.mask,
-					      c->p.upper, gap2);
+					      c->p.upper);
 		if (!bm) {
 			ret = -ENOMEM;
 			goto out;
 		}
-		ret = typo_scan(c, bm, sel, c->nswap, &a);
+		ret = typo_scan(c, bm, &gap2, sel, c->nswap, &a);
 		roaring_bitmap_free(bm);
 		if (ret)
 			goto out;
@@ -408,12 +413,12 @@ static int typo_pass(struct qctx *c, int32_t ideal)
 		roaring_bitmap_t *bm;
 
 		bm = accel__filter_candidates(&c->idx->filter, vp->mask,
-					      vp->upper, vp->pairs);
+					      vp->upper);
 		if (!bm) {
 			ret = -ENOMEM;
 			goto out;
 		}
-		ret = typo_scan(c, bm, &v, 1, &a);
+		ret = typo_scan(c, bm, &vp->pairs, &v, 1, &a);
 		roaring_bitmap_free(bm);
 		if (ret)
 			goto out;
@@ -489,6 +494,7 @@ static int rescore(struct qctx *c, uint16_t **posv)
 		if (!accel__score_v2(p, t, n, &c->sc, &s, xp))
 			continue; /* cannot happen: v1 matched */
 		if (!c->files && !x->typo && p->len > 1 &&
+		    c->idx->nx[x->id].humps > 1 &&
 		    accel__score_cover(p, t, xp) == c->idx->nx[x->id].humps)
 			s += SCORE_COVER_BONUS;
 		if (c->files) {
@@ -813,7 +819,7 @@ static int run(struct accel_symbols *idx, const struct accel_symbols_query *q,
 			scan_file(c, f);
 	} else {
 		bm = accel__filter_candidates(&idx->filter, c->p.mask,
-					      c->p.upper, c->p.pairs);
+					      c->p.upper);
 		if (!bm) {
 			ret = -ENOMEM;
 			goto out_unlock;

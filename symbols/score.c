@@ -106,7 +106,14 @@ void accel__pattern_init(struct pattern *p, const uint8_t *s, uint32_t len,
 			 unsigned case_mode)
 {
 	uint32_t m = 0;
+	int upper = 0;
 
+	/* fzf's smart case: case-sensitive as soon as the query has a capital. */
+	for (uint32_t i = 0; i < len; i++)
+		upper |= s[i] >= 'A' && s[i] <= 'Z';
+	if (case_mode == ACCEL_SYMBOLS_CASE_SMART)
+		case_mode = upper ? ACCEL_SYMBOLS_CASE_RESPECT :
+				    ACCEL_SYMBOLS_CASE_IGNORE;
 	for (uint32_t i = 0; i < len && m < SCORE_MAX_QUERY; i++) {
 		uint8_t c = s[i];
 
@@ -114,17 +121,12 @@ void accel__pattern_init(struct pattern *p, const uint8_t *s, uint32_t len,
 			continue;
 		p->orig[m] = c;
 		p->fold[m] = fold_tab[c];
-		if (case_mode == ACCEL_SYMBOLS_CASE_RESPECT)
-			p->exact[m] = 1;
-		else if (case_mode == ACCEL_SYMBOLS_CASE_SMART)
-			p->exact[m] = c >= 'A' && c <= 'Z';
-		else
-			p->exact[m] = 0;
+		p->exact[m] = case_mode == ACCEL_SYMBOLS_CASE_RESPECT;
 		m++;
 	}
 	p->len = m;
 	p->mask = accel__filter_mask((const char *)p->fold, m, NULL);
-	accel__filter_pairs_of(p->orig, m, 1, p->pairs);
+	accel__pair_sig_query(p->orig, m, 1, &p->pairs);
 	p->upper = 0;
 	for (uint32_t i = 0; i < m; i++)
 		if (p->exact[i] && p->orig[i] >= 'A' && p->orig[i] <= 'Z')

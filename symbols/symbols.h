@@ -189,9 +189,8 @@ int accel_symbols_file_hash(struct accel_symbols *idx, const char *path,
 #define ACCEL_SYMBOLS_MODE_PREFIX 1 /* names starting with the query */
 #define ACCEL_SYMBOLS_MODE_EXACT  2 /* names equal to the query */
 
-#define ACCEL_SYMBOLS_CASE_SMART \
-	0 /* an uppercase query letter must match
-				      uppercase; lowercase matches both */
+/* SMART is fzf's smart case: ignore case unless the query has a capital. */
+#define ACCEL_SYMBOLS_CASE_SMART   0
 #define ACCEL_SYMBOLS_CASE_IGNORE  1
 #define ACCEL_SYMBOLS_CASE_RESPECT 2
 

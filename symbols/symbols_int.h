@@ -82,36 +82,45 @@ static inline uint32_t intern_len(const struct intern *in, uint32_t id)
 #define FILTER_NCLASS 42
 #define FILTER_NUPPER 26
 #define FILTER_NPC    40 /* classes that take part in ordered pairs */
-#define FILTER_NPAIR  (FILTER_NPC * FILTER_NPC)
 
 struct filter {
 	roaring_bitmap_t *cls[FILTER_NCLASS];
 	roaring_bitmap_t *upper[FILTER_NUPPER];
-	roaring_bitmap_t *pair[FILTER_NPAIR]; /* [a * NPC + b]: a before b */
 };
+
+/* 256-bit signature of a name's ordered class pairs (see filter.c). */
+struct pair_sig {
+	uint64_t w[4];
+};
+
+static inline int pair_sig_has(const struct pair_sig *name,
+			       const struct pair_sig *q)
+{
+	return !((q->w[0] & ~name->w[0]) | (q->w[1] & ~name->w[1]) |
+		 (q->w[2] & ~name->w[2]) | (q->w[3] & ~name->w[3]));
+}
 
 extern const uint8_t accel__char_class[256];
 int accel__filter_init(struct filter *f);
 void accel__filter_fini(struct filter *f);
 uint64_t accel__filter_mask(const char *s, uint32_t len, uint32_t *upper);
-int accel__filter_add(struct filter *f, uint32_t id, const char *s,
-		      uint32_t len, uint64_t mask, uint32_t upper);
-void accel__filter_del(struct filter *f, uint32_t id, const char *s,
-		       uint32_t len, uint64_t mask, uint32_t upper);
+int accel__filter_add(struct filter *f, uint32_t id, uint64_t mask,
+		      uint32_t upper);
+void accel__filter_del(struct filter *f, uint32_t id, uint64_t mask,
+		       uint32_t upper);
+void accel__pair_sig(const char *s, uint32_t len, struct pair_sig *sig);
 /*
- * The pairs a query demands: (q[i], q[i + gap]) for every i, as columns
- * (col[b] has bit a). gap 1 for the query itself, 2 for its swap variants.
+ * The pairs a query demands: (q[i], q[i + gap]) for every i. gap 1 for the
+ * query itself, 2 for its swap variants.
  */
-void accel__filter_pairs_of(const uint8_t *q, uint32_t len, unsigned gap,
-			    uint64_t col[FILTER_NPC]);
+void accel__pair_sig_query(const uint8_t *q, uint32_t len, unsigned gap,
+			   struct pair_sig *sig);
 /*
- * Names holding every class of mask, every uppercase letter of upper and,
- * when pairs is not NULL, every ordered pair it lists. Returns a new bitmap
- * (caller frees) or NULL on ENOMEM.
+ * Names holding every class of mask and every uppercase letter of upper.
+ * Returns a new bitmap (caller frees) or NULL on ENOMEM.
  */
 roaring_bitmap_t *accel__filter_candidates(const struct filter *f,
-					   uint64_t mask, uint32_t upper,
-					   const uint64_t *pairs);
+					   uint64_t mask, uint32_t upper);
 uint64_t accel__filter_bytes(const struct filter *f);
 
 /* --------------------------------------------------------------- score */
@@ -124,9 +133,9 @@ struct pattern {
 	uint8_t exact[SCORE_MAX_QUERY]; /* 1: must match this byte exactly */
 	uint8_t orig[SCORE_MAX_QUERY];
 	uint32_t len;
-	uint64_t mask;	/* filter classes */
-	uint32_t upper; /* uppercase letters that must match as such */
-	uint64_t pairs[FILTER_NPC]; /* ordered pairs (see filter) */
+	uint64_t mask;	       /* filter classes */
+	uint32_t upper;	       /* uppercase letters that must match as such */
+	struct pair_sig pairs; /* ordered pairs (see filter) */
 };
 
 void accel__pattern_init(struct pattern *p, const uint8_t *s, uint32_t len,
@@ -220,8 +229,9 @@ struct accel_symbols {
 	pthread_mutex_t wlock;
 
 	struct intern names;
-	struct name_ext *nx; /* by name id */
-	uint32_t nx_cap;
+	struct name_ext *nx;   /* by name id */
+	struct pair_sig *psig; /* by name id */
+	uint32_t nx_cap, psig_cap;
 	struct filter filter;
 
 	struct intern files; /* paths */
