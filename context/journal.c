@@ -55,11 +55,63 @@
 #define CKPT_ID_MAX  100
 #define SEG_NAME_FMT "events-%020" PRIu64 ".log"
 
+/*
+ * A sparse index of a segment: one (seq, offset) pair at least every
+ * IDX_STRIDE bytes, so that a replay from a recent seq reads the tail of a
+ * segment, not all of it.
+ */
+#define IDX_STRIDE (64u << 10)
+
+struct idx_entry {
+	uint64_t seq, off;
+};
+
 struct segment {
 	uint64_t first; /* sequence of its first record */
 	uint64_t size;	/* bytes written or reserved by the running flush */
 	int fd;
+	struct idx_entry *idx;
+	size_t nidx, cidx;
 };
+
+/* Notes that the record `seq` starts at `off`, if a stride has passed. */
+static void idx_note(struct segment *s, uint64_t seq, uint64_t off)
+{
+	if (s->nidx && off - s->idx[s->nidx - 1].off < IDX_STRIDE)
+		return;
+	if (s->nidx == s->cidx) {
+		size_t c = s->cidx ? s->cidx * 2 : 16;
+		struct idx_entry *e = accel_realloc(s->idx, c * sizeof(*e));
+
+		if (!e)
+			return; /* the index is only a hint */
+		s->idx = e;
+		s->cidx = c;
+	}
+	s->idx[s->nidx++] = (struct idx_entry){ seq, off };
+}
+
+/* Offset of the last indexed record at or before `seq`, and its seq. */
+static uint64_t idx_find(const struct segment *s, uint64_t seq,
+			 uint64_t *at_seq)
+{
+	size_t lo = 0, hi = s->nidx;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->idx[mid].seq <= seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo) {
+		*at_seq = s->first;
+		return 0;
+	}
+	*at_seq = s->idx[lo - 1].seq;
+	return s->idx[lo - 1].off;
+}
 
 struct accel_context_journal {
 	pthread_mutex_t lock;
@@ -139,7 +191,7 @@ static int seg_push(struct accel_context_journal *j, uint64_t first, int fd,
 		j->segs = s;
 		j->segs_cap = cap;
 	}
-	j->segs[j->nsegs++] = (struct segment){ first, size, fd };
+	j->segs[j->nsegs++] = (struct segment){ first, size, fd, NULL, 0, 0 };
 	return 0;
 }
 
@@ -176,9 +228,11 @@ static int u64_cmp(const void *a, const void *b)
  * Scans one segment. Sets *good to the length of its valid prefix and
  * *last to the sequence of its last valid record (first - 1 if none).
  */
-static int seg_scan(int fd, uint64_t first, uint64_t *good, uint64_t *last,
+static int seg_scan(struct segment *seg, uint64_t *good, uint64_t *last,
 		    uint64_t *size)
 {
+	int fd = seg->fd;
+	uint64_t first = seg->first;
 	struct stat sb;
 	unsigned char *buf;
 	size_t off = 0, len;
@@ -204,6 +258,7 @@ static int seg_scan(int fd, uint64_t first, uint64_t *good, uint64_t *last,
 		    stored > len - off - REC_HDR ||
 		    rec_check(h, h + REC_HDR, stored) != get_le64(h + 24))
 			break;
+		idx_note(seg, expect, off);
 		off += REC_HDR + stored;
 		expect++;
 	}
@@ -295,7 +350,7 @@ static int load_segments(struct accel_context_journal *j)
 			ret = -ACCEL_E_JOURNAL_CORRUPT;
 			goto out;
 		}
-		ret = seg_scan(fd, firsts[i], &good, &last, &size);
+		ret = seg_scan(&j->segs[j->nsegs - 1], &good, &last, &size);
 		if (ret < 0)
 			goto out;
 		if (good < size) {
@@ -410,8 +465,10 @@ void accel_context_journal_destroy(struct accel_context_journal *j)
 {
 	if (!j)
 		return;
-	for (size_t i = 0; i < j->nsegs; i++)
+	for (size_t i = 0; i < j->nsegs; i++) {
 		close(j->segs[i].fd);
+		accel_free(j->segs[i].idx);
+	}
 	accel_free(j->segs);
 	accel_free(j->pend);
 	if (j->ckdirfd >= 0)
@@ -463,9 +520,16 @@ static void flush_batch(struct accel_context_journal *j)
 		ret = accel__context_ring_write(&j->ring, fd, &iov, 1, off, 1);
 		pthread_mutex_unlock(&j->ring_lock);
 	}
-	accel_free(buf);
 
 	pthread_mutex_lock(&j->lock);
+	if (!ret) {
+		/* Index the batch's records (the segment is still the last). */
+		seg = &j->segs[j->nsegs - 1];
+		for (size_t o = 0; o < len;
+		     o += REC_HDR + get_le32(buf + o + 20))
+			idx_note(seg, get_le64(buf + o + 8), off + o);
+	}
+	accel_free(buf);
 	if (ret < 0) {
 		/*
 		 * The segment may now end in part of this batch. Refuse
@@ -560,15 +624,21 @@ out_unlock:
 
 /* ---- replay and prune ------------------------------------------------- */
 
+/* What a replay reads of one segment: [start, end) through its own fd. */
+struct seg_view {
+	int fd;
+	uint64_t start, end;
+};
+
 int64_t accel_context_journal_replay(struct accel_context_journal *j,
 				     struct accel_context_zstd *z,
 				     uint64_t from, uint64_t limit,
 				     accel_context_event_fn fn, void *arg)
 {
 	struct accel_context_zstd *own = NULL;
-	struct segment *snap = NULL;
+	struct seg_view *snap = NULL;
 	size_t nsnap = 0;
-	uint64_t durable, floor_seq;
+	uint64_t durable, floor_seq, start_seq;
 	unsigned char *buf = NULL, *raw = NULL;
 	size_t raw_cap = 0;
 	int64_t done = 0;
@@ -590,7 +660,10 @@ int64_t accel_context_journal_replay(struct accel_context_journal *j,
 
 			if (next <= from || next <= floor_seq)
 				continue;
-			snap[nsnap] = j->segs[i];
+			snap[nsnap].start = idx_find(&j->segs[i],
+						     ACCEL_MAX(from, floor_seq),
+						     &start_seq);
+			snap[nsnap].end = j->segs[i].size;
 			snap[nsnap].fd = dup(j->segs[i].fd);
 			if (snap[nsnap].fd < 0)
 				break;
@@ -604,7 +677,9 @@ int64_t accel_context_journal_replay(struct accel_context_journal *j,
 		from = floor_seq;
 
 	for (size_t i = 0; i < nsnap && !ret && !stop; i++) {
-		size_t len = (size_t)snap[i].size, off = 0;
+		/* Read from the indexed record at or before `from` on. */
+		size_t start = (size_t)snap[i].start, off = 0;
+		size_t len = (size_t)(snap[i].end - snap[i].start);
 
 		accel_free(buf);
 		buf = accel_malloc(len ? len : 1);
@@ -612,7 +687,8 @@ int64_t accel_context_journal_replay(struct accel_context_journal *j,
 			ret = -ENOMEM;
 			break;
 		}
-		if (len && pread(snap[i].fd, buf, len, 0) != (ssize_t)len) {
+		if (len &&
+		    pread(snap[i].fd, buf, len, (off_t)start) != (ssize_t)len) {
 			ret = -EIO;
 			break;
 		}
@@ -737,6 +813,7 @@ int64_t accel_context_journal_prune(struct accel_context_journal *j,
 		snprintf(name, sizeof(name), SEG_NAME_FMT, j->segs[drop].first);
 		unlinkat(j->dirfd, name, 0);
 		close(j->segs[drop].fd);
+		accel_free(j->segs[drop].idx);
 		drop++;
 	}
 	if (drop) {

@@ -140,6 +140,16 @@ Test(context_journal, append_replay_reopen)
 						  &col),
 		     11);
 	cr_assert_eq(col.bad, 0);
+	/* Replays start exactly at `from` wherever the segment index
+	 * lands (an entry every 64 KB). */
+	for (uint64_t from = 1; from <= 1001; from += 37) {
+		col.n = 0;
+		cr_assert_eq(accel_context_journal_replay(j, NULL, from, 2,
+							  collect_fn, &col),
+			     from <= 999 ? 2 : 1001 - from);
+		if (col.n)
+			cr_assert_eq(col.seqs[0], from);
+	}
 	cr_assert_eq(accel_context_journal_append(j, z, "after reopen", 12,
 						  &seq),
 		     0);
