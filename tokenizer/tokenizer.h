@@ -13,15 +13,17 @@
  * as shipped in gpt-tokenizer's data/ folder and by tiktoken) and is
  * immutable afterwards: every function below that takes a
  * `const struct accel_tokenizer *` may be called from any number of threads
- * at once without locking. Calls allocate only for pieces longer than a few
- * hundred bytes (pathological inputs) and for the output buffers they are
- * asked to grow.
+ * at once without locking. Calls allocate only scratch for pieces longer
+ * than 96 bytes (freed before returning), the output buffers they are asked
+ * to grow, and once per thread a 176 KiB cache of merged pieces (freed at
+ * thread exit).
  *
  * Text is UTF-8 bytes. The pre-tokenizer follows the encoding's split
- * pattern exactly; the BPE merge picks the lowest rank, leftmost first, as
- * tiktoken does, but in O(n log n) per piece instead of O(n^2), so long runs
- * of one character stay linear-ish. docs/tokens.md describes the parity
- * rules (dialects, invalid UTF-8, Unicode version) in detail.
+ * pattern exactly; the BPE merge makes tiktoken's choices (lowest rank,
+ * leftmost first) without its quadratic cost on long pieces: a 1 MB run of
+ * one character counts in a few tens of millions of instructions.
+ * docs/tokens.md describes the parity rules (dialects, invalid UTF-8, BOM,
+ * Unicode version) in detail.
  */
 
 struct accel_tokenizer;
