@@ -31,6 +31,8 @@ int accel__dbuf_reserve(struct dbuf *b, size_t extra)
 
 int accel__dbuf_put(struct dbuf *b, const void *p, size_t n)
 {
+	if (!n)
+		return 0;
 	if (accel__dbuf_reserve(b, n))
 		return -ENOMEM;
 	memcpy(b->p + b->len, p, n);
@@ -361,16 +363,32 @@ static int binary_result(const char *a, size_t alen, const char *b, size_t blen,
 		int dnb = pb && !strcmp(pb, "/dev/null");
 
 		ret |= accel__dbuf_put(&o, "Binary files ", 13);
-		ret |= accel__dbuf_put(&o, dna ? "" : "a/", dna ? 0 : 2);
+		/* Without paths the sides are just "a" and "b". */
+		ret |= accel__dbuf_put(&o,
+				       dna ? "" :
+				       pa  ? "a/" :
+					     "a",
+				       dna ? 0 :
+				       pa  ? 2 :
+					     1);
 		ret |= accel__dbuf_put(&o, pa ? pa : "", pa ? strlen(pa) : 0);
 		ret |= accel__dbuf_put(&o, " and ", 5);
-		ret |= accel__dbuf_put(&o, dnb ? "" : "b/", dnb ? 0 : 2);
+		ret |= accel__dbuf_put(&o,
+				       dnb ? "" :
+				       pb  ? "b/" :
+					     "b",
+				       dnb ? 0 :
+				       pb  ? 2 :
+					     1);
 		ret |= accel__dbuf_put(&o, pb ? pb : "", pb ? strlen(pb) : 0);
 		ret |= accel__dbuf_put(&o, " differ\n", 8);
-		if (ret) {
+	}
+	if (!(opts->flags & ACCEL_DIFF_NO_TEXT)) {
+		if (ret || accel__dbuf_reserve(&o, 1)) {
 			accel_free(o.p);
 			return -ENOMEM;
 		}
+		o.p[o.len] = 0;
 	}
 	res->text = o.p;
 	res->text_len = o.len;
@@ -439,6 +457,12 @@ int accel_diff(const char *a, size_t alen, const char *b, size_t blen,
 			ret = -ENOMEM;
 			goto err_env;
 		}
+		/* NUL-terminated for C callers (not counted in text_len). */
+		if (accel__dbuf_reserve(&o, 1)) {
+			ret = -ENOMEM;
+			goto err_env;
+		}
+		o.p[o.len] = 0;
 		res->text = o.p;
 		res->text_len = o.len;
 		o.p = NULL;

@@ -427,7 +427,8 @@ Test(diff_apply, offset_and_fuzz_like_gnu_patch, .timeout = 120)
 {
 	size_t alen, blen, olen;
 	char *a = tread(DOM_55, &alen), *b = tread(DOM_56, &blen);
-	char *f = malloc(alen + 64), dir[64], path[128], cmd[512], *out;
+	char *f = malloc(alen + alen / 64 + 64), dir[64], path[128], cmd[512],
+	     *out;
 	struct accel_diff_result d;
 	struct accel_patch *pt;
 	struct accel_patch_result r;
