@@ -117,7 +117,9 @@ function targets(by) {
 
 // The way back is zero-copy when what remains of an echo after the two
 // copies it must make (client into the arena, engine input to result) does
-// not grow with the size, while a copy of the result would.
+// not grow with the size, while a copy of the result would. Minimums, not
+// medians: on a shared machine the minimum is the cost without interference,
+// and the question is what the work costs, not how often it was preempted.
 function zeroCopy(by) {
 	const small = 64, big = 16 << 20;
 	const tot = (s) => by(`node.echoSync.total.${sizeLabelId(s)}`) || by(`node.echo.total.${sizeLabelId(s)}`);
@@ -127,14 +129,14 @@ function zeroCopy(by) {
 	const parts = [];
 	let ok = null;
 	if (tot(small) && tot(big) && cin(small) && cin(big) && cout(big)) {
-		const rest = (s) => tot(s).p50_ns - 2 * cin(s).p50_ns;
+		const rest = (s) => tot(s).min_ns - 2 * cin(s).min_ns;
 		const grow = rest(big) - rest(small);
-		ok = grow < 0.5 * cout(big).p50_ns;
-		parts.push(`Node: echoSync minus two copies of the size (p50) is ${us(rest(small))} µs at 64 B and ${us(rest(big))} µs at 16 MiB` +
-			`${grow > 0 ? ` (+${us(grow)} µs)` : ' (no growth)'}; one copy of a 16 MiB result into a new Buffer costs ${us(cout(big).p50_ns)} µs`);
+		ok = grow < 0.5 * cout(big).min_ns;
+		parts.push(`Node (minimums): echoSync minus two plain copies of the size is ${us(rest(small))} µs at 64 B and ${us(rest(big))} µs at 16 MiB` +
+			`; one copy of a 16 MiB result into a new Buffer costs ${us(cout(big).min_ns)} µs`);
 	}
 	if (cview(small) && cview(big)) {
-		parts.push(`C: taking the result view costs ${us(cview(small).p50_ns)} µs at 64 B and ${us(cview(big).p50_ns)} µs at 16 MiB`);
+		parts.push(`C: taking the result view costs ${us(cview(small).p50_ns)} µs at 64 B and ${us(cview(big).p50_ns)} µs at 16 MiB (p50)`);
 		if (ok === null) ok = cview(big).p50_ns < 10 * Math.max(cview(small).p50_ns, 50);
 	}
 	return { ok, text: parts.join('; ') || '–' };
