@@ -89,7 +89,7 @@ static int lines_equal(const struct dfile *a, long ia, const struct dfile *b,
 }
 
 static int collect(const struct side *s1, const struct side *s2, uint32_t flags,
-		   int level_eager_only, struct xmv *mv)
+		   struct xmv *mv)
 {
 	const struct dchange *x1 = s1->ch, *x2 = s2->ch;
 	const struct dchange *end1 = x1 + s1->n, *end2 = x2 + s2->n;
@@ -172,7 +172,6 @@ static int collect(const struct side *s1, const struct side *s2, uint32_t flags,
 		if (ret)
 			return ret;
 	}
-	(void)level_eager_only;
 	return 0;
 }
 
@@ -357,27 +356,20 @@ static int fill(const struct side *s1, const struct side *s2,
 			m->mode = (int)opts->favor;
 		if (m->mode == 0) {
 			int cr = cr_needed(s1, s2, m);
+			int diff3 = opts->style == ACCEL_MERGE_STYLE_DIFF3;
 
 			(*conflicts)++;
-			ret = copy_recs(o, ours, i, m->i1 - i, 0, 0);
-			ret = ret   ?:
-				      marker(o, '<', msize, opts->ours_label,
-					     cr);
-			ret = ret ?: copy_recs(o, ours, m->i1, m->chg1, cr, 1);
-			if (!ret && opts->style == ACCEL_MERGE_STYLE_DIFF3) {
-				ret = marker(o, '|', msize, opts->base_label,
-					     cr);
-				ret = ret   ?:
-					      copy_recs(o, &s1->env.f1, m->i0,
-							m->chg0, cr, 1);
-			}
-			ret = ret ?: marker(o, '=', msize, NULL, cr);
-			ret = ret   ?:
-				      copy_recs(o, theirs, m->i2, m->chg2, cr,
-						1);
-			ret = ret   ?:
-				      marker(o, '>', msize, opts->theirs_label,
-					     cr);
+			if (copy_recs(o, ours, i, m->i1 - i, 0, 0) ||
+			    marker(o, '<', msize, opts->ours_label, cr) ||
+			    copy_recs(o, ours, m->i1, m->chg1, cr, 1) ||
+			    (diff3 &&
+			     (marker(o, '|', msize, opts->base_label, cr) ||
+			      copy_recs(o, &s1->env.f1, m->i0, m->chg0, cr,
+					1))) ||
+			    marker(o, '=', msize, NULL, cr) ||
+			    copy_recs(o, theirs, m->i2, m->chg2, cr, 1) ||
+			    marker(o, '>', msize, opts->theirs_label, cr))
+				ret = -ENOMEM;
 		} else if (m->mode & 3) {
 			ret = copy_recs(o, ours, i, m->i1 - i, 0, 0);
 			if (!ret && (m->mode & 1))
@@ -439,7 +431,7 @@ int accel_merge3(const char *base, size_t base_len, const char *ours,
 			ret = accel__dbuf_reserve(&o, 1);
 		goto done;
 	}
-	ret = collect(&s1, &s2, opts.flags, 0, &mv);
+	ret = collect(&s1, &s2, opts.flags, &mv);
 	/*
 	 * diff3 output shows the base of each conflict, which has no meaning
 	 * for a conflict narrowed by diffing ours against theirs, so only
