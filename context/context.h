@@ -321,6 +321,16 @@ int accel_context_store_delete(struct accel_context_store *st,
 void accel_context_store_stats(struct accel_context_store *st,
 			       struct accel_context_store_stats *stats);
 
+/*
+ * Compacts the file: the log keeps deleted blocks and every REF/DEL record
+ * until this rewrites it to one PUT per held block plus one REF per extra
+ * reference (PATH.tmp, fdatasync, rename, directory fsync; the new file is
+ * locked before the rename). Blocks every other call while it runs. A crash
+ * leaves either the old file or the new one. Returns 0, -ACCEL_E_BAD_ARG for
+ * a memory-only store, or an I/O error (the old file then stays in use).
+ */
+int accel_context_store_rewrite(struct accel_context_store *st);
+
 /* ------------------------------------------------------------------------ */
 /* Compaction plan                                                           */
 /* ------------------------------------------------------------------------ */

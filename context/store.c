@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -62,6 +63,7 @@ struct accel_context_store {
 
 	/* File state; fd < 0 for a memory-only store. */
 	int fd;
+	char *path;
 	uint64_t file_end;
 	struct io_uring *ring;
 	struct io_uring own_ring;
@@ -338,6 +340,9 @@ static int open_file(struct accel_context_store *st, const char *path)
 	size_t good = 0;
 	int ret;
 
+	st->path = accel_strdup(path);
+	if (!st->path)
+		return -ENOMEM;
 	st->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (st->fd < 0)
 		return -errno;
@@ -468,6 +473,7 @@ void accel_context_store_destroy(struct accel_context_store *st)
 	}
 	if (st->owns_ring)
 		io_uring_queue_exit(&st->own_ring);
+	accel_free(st->path);
 	pthread_rwlock_destroy(&st->lock);
 	accel_free(st);
 }
@@ -654,4 +660,120 @@ void accel_context_store_stats(struct accel_context_store *st,
 		atomic_load_explicit(&st->dedup_hits, memory_order_relaxed);
 	s->gets = atomic_load_explicit(&st->gets, memory_order_relaxed);
 	s->deletes = atomic_load_explicit(&st->deletes, memory_order_relaxed);
+}
+
+/*
+ * Writes every held block as one PUT record (plus a REF record per extra
+ * reference) to PATH.tmp, syncs it and renames it over the file. The new
+ * file is locked before the rename, so no other store can open it in
+ * between; a crash before the rename leaves the old file as it was.
+ */
+int accel_context_store_rewrite(struct accel_context_store *st)
+{
+	unsigned char hdr[STORE_FILE_HDR];
+	char *tmp = NULL, *dir, *slash;
+	struct iovec iov[64 * 2];
+	unsigned char(*h)[STORE_REC_HDR] = NULL;
+	uint64_t off = 0;
+	int fd = -1, dfd, n = 0, ret = 0;
+
+	if (st->fd < 0)
+		return -ACCEL_E_BAD_ARG;
+	h = accel_malloc(64 * sizeof(*h));
+	tmp = accel_malloc(strlen(st->path) + 5);
+	if (!h || !tmp) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	strcpy(tmp, st->path);
+	strcat(tmp, ".tmp");
+
+	pthread_rwlock_wrlock(&st->lock);
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		goto out_unlock;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ret = -errno;
+		close(fd);
+		goto out_unlock;
+	}
+	encode_file_header(hdr, st->dict ? accel_context_dict_id(st->dict) : 0);
+	iov[0] = (struct iovec){ hdr, sizeof(hdr) };
+	ret = accel__context_ring_write(st->ring, fd, iov, 1, 0, 0);
+	off = STORE_FILE_HDR;
+	/* Batches of up to 64 records per write. */
+	for (size_t i = 0; !ret && i < st->nbuckets; i++) {
+		for (struct block *b = st->buckets[i]; b && !ret; b = b->next) {
+			for (uint64_t r = 0; r < b->refs && !ret; r++) {
+				int put = r == 0;
+				uint32_t cl = put ? b->comp_len : 0;
+
+				encode_record(h[n],
+					      put ? STORE_REC_PUT :
+						    STORE_REC_REF,
+					      &b->key, b->raw_len,
+					      put ? b->data : NULL, cl);
+				iov[2 * n] =
+					(struct iovec){ h[n], STORE_REC_HDR };
+				iov[2 * n + 1] =
+					(struct iovec){ put ? b->data : NULL,
+							cl };
+				n++;
+				if (n == 64) {
+					size_t len = 0;
+
+					for (int k = 0; k < 2 * n; k++)
+						len += iov[k].iov_len;
+					ret = accel__context_ring_write(
+						st->ring, fd, iov, 2 * n, off,
+						0);
+					off += len;
+					n = 0;
+				}
+			}
+		}
+	}
+	if (!ret && n) {
+		size_t len = 0;
+
+		for (int k = 0; k < 2 * n; k++)
+			len += iov[k].iov_len;
+		ret = accel__context_ring_write(st->ring, fd, iov, 2 * n, off,
+						0);
+		off += len;
+	}
+	if (!ret && fdatasync(fd) < 0)
+		ret = -errno;
+	if (!ret && rename(tmp, st->path) < 0)
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		close(fd);
+		goto out_unlock;
+	}
+	/* Make the rename durable: fsync the directory. */
+	dir = accel_strdup(st->path);
+	if (dir) {
+		slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = 0;
+		dfd = open(slash ? dir : ".",
+			   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+		accel_free(dir);
+	}
+	close(st->fd);
+	st->fd = fd;
+	st->file_end = off;
+out_unlock:
+	pthread_rwlock_unlock(&st->lock);
+out_free:
+	accel_free(h);
+	accel_free(tmp);
+	return ret;
 }

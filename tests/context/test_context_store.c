@@ -452,3 +452,62 @@ Test(context_store, concurrent_puts_and_gets)
 	accel_context_store_destroy(st);
 	free(b.buf);
 }
+
+Test(context_store, rewrite_compacts_the_log)
+{
+	struct accel_context_store_opts o = { .path = path };
+	struct accel_context_store *st, *st2;
+	struct accel_context_store_stats s1, s2;
+	struct accel_context_key k[120], kd;
+	struct blocks b;
+
+	load_blocks(&b, 120);
+	cr_assert_eq(accel_context_store_create(&o, &st), 0);
+	for (unsigned i = 0; i < 120; i++)
+		accel_context_store_put(st, z, blk(&b, i), b.sizes[i], &k[i]);
+	/* Extra references on some, deletes of most. */
+	for (unsigned i = 0; i < 120; i += 10)
+		accel_context_store_put(st, z, blk(&b, i), b.sizes[i], &kd);
+	for (unsigned i = 0; i < 120; i++)
+		if (i % 3)
+			accel_context_store_delete(st, &k[i]);
+	accel_context_store_stats(st, &s1);
+	cr_assert_eq(accel_context_store_rewrite(st), 0);
+	accel_context_store_stats(st, &s2);
+	cr_assert_lt(s2.file_bytes, s1.file_bytes / 2);
+	cr_assert_eq(file_size(), (off_t)s2.file_bytes);
+	/* Still locked, still appendable, same content. */
+	cr_assert_eq(accel_context_store_create(&o, &st2),
+		     -ACCEL_E_STORE_LOCKED);
+	cr_assert_eq(accel_context_store_put(st, z, blk(&b, 1), b.sizes[1],
+					     &k[1]),
+		     1);
+	accel_context_store_destroy(st);
+
+	cr_assert_eq(accel_context_store_create(&o, &st), 0);
+	accel_context_store_stats(st, &s2);
+	cr_assert_eq(s2.torn_bytes, 0);
+	cr_assert_eq(s2.blocks, s1.blocks + 1);
+	cr_assert_eq(s2.refs, s1.refs + 1);
+	for (unsigned i = 0; i < 120; i++) {
+		/* Kept: never deleted, re-put, or with a second reference. */
+		if (i % 3 == 0 || i % 10 == 0 || i == 1)
+			expect_block(st, &k[i], blk(&b, i), b.sizes[i]);
+		else
+			cr_assert_eq(accel_context_store_has(st, &k[i], NULL),
+				     0);
+	}
+	/* Block 0 had two references: both survived the rewrite. */
+	cr_assert_eq(accel_context_store_delete(st, &k[0]), 1);
+	accel_context_store_destroy(st);
+	free(b.buf);
+
+	{
+		struct accel_context_store *mem;
+
+		cr_assert_eq(accel_context_store_create(NULL, &mem), 0);
+		cr_assert_eq(accel_context_store_rewrite(mem),
+			     -ACCEL_E_BAD_ARG);
+		accel_context_store_destroy(mem);
+	}
+}
