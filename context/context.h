@@ -17,7 +17,11 @@
  *     compressed in memory and optionally persisted to an append-only file
  *     written through io_uring (accel_context_store_*);
  *   - a compaction planner that, given messages and a token budget, returns
- *     a deterministic plan that fits (accel_context_compact*).
+ *     a deterministic plan that fits (accel_context_compact), and keep-up's
+ *     compressContext selection (accel_context_select_recent);
+ *   - a durable event journal with checkpoints, keep-up's StorageEngine
+ *     (accel_context_journal_*; its errors are in
+ *     common/errors/keepup.def, 1600-1699).
  *
  * Errors are negative: -errno or -ACCEL_E_* from common/errors/context.def
  * (1400-1499). accel_strerror() gives the message.
