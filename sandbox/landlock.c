@@ -236,7 +236,7 @@ static void push(struct spec *specs, size_t *n, const char *path, uint64_t mask,
 	/* The same path twice: a restriction beats a grant, two grants
 	 * add up. */
 	for (size_t i = 0; i < *n; i++) {
-		if (strcmp(specs[i].path, path))
+		if (strcmp(specs[i].path, path) != 0)
 			continue;
 		if (grant && specs[i].grant)
 			specs[i].mask |= mask;
