@@ -3,8 +3,9 @@
  * Pre-filter: which names can possibly match a query. A fuzzy match needs
  * every query character somewhere in the name, so one roaring bitmap of name
  * ids per character class, intersected rarest first, yields the only names
- * worth scoring. Uppercase letters get bitmaps of their own so that a smart
- * case query ("gTC") also demands its capitals.
+ * worth scoring. Letters also get one bitmap per case, so that a
+ * case-sensitive query ("gTC" under smart case) demands a lowercase g and
+ * capitals T and C, which keeps ALL_CAPS macros out of camelCase queries.
  *
  * Presence alone lets through every name that holds the letters in any
  * order, so each name also has a 256-bit signature of its ordered pairs of
@@ -61,20 +62,21 @@ static inline unsigned cls_of(uint8_t c)
 	return C_OTHER;
 }
 
-uint64_t accel__filter_mask(const char *s, uint32_t len, uint32_t *upper)
+uint64_t accel__filter_mask(const char *s, uint32_t len, uint64_t *cased)
 {
-	uint64_t m = 0;
-	uint32_t u = 0;
+	uint64_t m = 0, u = 0;
 
 	for (uint32_t i = 0; i < len; i++) {
 		uint8_t c = (uint8_t)s[i];
 
 		m |= 1ull << cls_of(c);
 		if (c >= 'A' && c <= 'Z')
-			u |= 1u << (c - 'A');
+			u |= 1ull << (c - 'A');
+		else if (c >= 'a' && c <= 'z')
+			u |= 1ull << (32 + c - 'a');
 	}
-	if (upper)
-		*upper = u;
+	if (cased)
+		*cased = u;
 	return m;
 }
 
@@ -84,8 +86,8 @@ int accel__filter_init(struct filter *f)
 	for (int i = 0; i < FILTER_NCLASS; i++)
 		if (!(f->cls[i] = roaring_bitmap_create()))
 			goto err;
-	for (int i = 0; i < FILTER_NUPPER; i++)
-		if (!(f->upper[i] = roaring_bitmap_create()))
+	for (int i = 0; i < FILTER_NCASED; i++)
+		if (!(f->cased[i] = roaring_bitmap_create()))
 			goto err;
 	return 0;
 err:
@@ -98,30 +100,30 @@ void accel__filter_fini(struct filter *f)
 	for (int i = 0; i < FILTER_NCLASS; i++)
 		if (f->cls[i])
 			roaring_bitmap_free(f->cls[i]);
-	for (int i = 0; i < FILTER_NUPPER; i++)
-		if (f->upper[i])
-			roaring_bitmap_free(f->upper[i]);
+	for (int i = 0; i < FILTER_NCASED; i++)
+		if (f->cased[i])
+			roaring_bitmap_free(f->cased[i]);
 	memset(f, 0, sizeof(*f));
 }
 
 int accel__filter_add(struct filter *f, uint32_t id, uint64_t mask,
-		      uint32_t upper)
+		      uint64_t cased)
 {
 	/* roaring_bitmap_add cannot report ENOMEM in this CRoaring version. */
 	for (uint64_t m = mask; m; m &= m - 1)
 		roaring_bitmap_add(f->cls[__builtin_ctzll(m)], id);
-	for (uint32_t u = upper; u; u &= u - 1)
-		roaring_bitmap_add(f->upper[__builtin_ctz(u)], id);
+	for (uint64_t u = cased; u; u &= u - 1)
+		roaring_bitmap_add(f->cased[__builtin_ctzll(u)], id);
 	return 0;
 }
 
 void accel__filter_del(struct filter *f, uint32_t id, uint64_t mask,
-		       uint32_t upper)
+		       uint64_t cased)
 {
 	for (uint64_t m = mask; m; m &= m - 1)
 		roaring_bitmap_remove(f->cls[__builtin_ctzll(m)], id);
-	for (uint32_t u = upper; u; u &= u - 1)
-		roaring_bitmap_remove(f->upper[__builtin_ctz(u)], id);
+	for (uint64_t u = cased; u; u &= u - 1)
+		roaring_bitmap_remove(f->cased[__builtin_ctzll(u)], id);
 }
 
 /* Bit of the signature that stands for the ordered pair (a, b). */
@@ -173,8 +175,8 @@ uint64_t accel__filter_bytes(const struct filter *f)
 
 	for (int i = 0; i < FILTER_NCLASS; i++)
 		b += roaring_bitmap_size_in_bytes(f->cls[i]);
-	for (int i = 0; i < FILTER_NUPPER; i++)
-		b += roaring_bitmap_size_in_bytes(f->upper[i]);
+	for (int i = 0; i < FILTER_NCASED; i++)
+		b += roaring_bitmap_size_in_bytes(f->cased[i]);
 	return b;
 }
 
@@ -189,16 +191,16 @@ static int by_card(const void *a, const void *b)
 }
 
 roaring_bitmap_t *accel__filter_candidates(const struct filter *f,
-					   uint64_t mask, uint32_t upper)
+					   uint64_t mask, uint64_t cased)
 {
-	const roaring_bitmap_t *set[FILTER_NCLASS + FILTER_NUPPER];
+	const roaring_bitmap_t *set[FILTER_NCLASS + FILTER_NCASED];
 	roaring_bitmap_t *all;
 	int n = 0;
 
 	for (uint64_t m = mask; m; m &= m - 1)
 		set[n++] = f->cls[__builtin_ctzll(m)];
-	for (uint32_t u = upper; u; u &= u - 1)
-		set[n++] = f->upper[__builtin_ctz(u)];
+	for (uint64_t u = cased; u; u &= u - 1)
+		set[n++] = f->cased[__builtin_ctzll(u)];
 	if (!n)
 		return roaring_bitmap_create();
 	/* Rarest first keeps every intermediate result small. */

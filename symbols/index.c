@@ -403,7 +403,7 @@ static void drop_slot(struct accel_symbols *idx, uint32_t s)
 	if (!--x->count)
 		x->kinds = 0;
 	if (accel__intern_put(&idx->names, y->name))
-		accel__filter_del(&idx->filter, y->name, x->mask, x->upper);
+		accel__filter_del(&idx->filter, y->name, x->mask, x->cased);
 	if (y->container)
 		accel__intern_put(&idx->strs, y->container);
 	if (y->detail)
@@ -518,7 +518,7 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 		x = &idx->nx[nid];
 		if (fresh) {
 			x->mask = accel__filter_mask(strings + r[i].name_off,
-						     r[i].name_len, &x->upper);
+						     r[i].name_len, &x->cased);
 			x->head = NIL;
 			x->kinds = 0;
 			x->count = 0;
@@ -527,7 +527,7 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 						      r[i].name_len);
 			accel__pair_sig(strings + r[i].name_off, r[i].name_len,
 					&idx->psig[nid]);
-			accel__filter_add(&idx->filter, nid, x->mask, x->upper);
+			accel__filter_add(&idx->filter, nid, x->mask, x->cased);
 		}
 		if (idx->free_slot != NIL) {
 			s = idx->free_slot;

@@ -169,6 +169,14 @@ static const uint8_t *cand_text(const struct qctx *c, uint32_t id, uint32_t *n)
 	return (const uint8_t *)intern_str(c->in, id);
 }
 
+/* Whether the first query character matches c (the prefix test). */
+static inline int prefix_char_ok(const struct pattern *p, uint8_t c)
+{
+	uint8_t f = (c >= 'A' && c <= 'Z') ? c + 32 : c;
+
+	return f == p->fold[0] && (!p->exact[0] || c == p->orig[0]);
+}
+
 /* How many symbols carry a name (popularity); 1 for files. */
 static uint32_t cand_count(const struct qctx *c, uint32_t id)
 {
@@ -193,17 +201,30 @@ static uint32_t base_of(const uint8_t *t, uint32_t n)
 static void consider(struct qctx *c, uint32_t id)
 {
 	uint32_t n, b = 0;
-	const uint8_t *t = cand_text(c, id, &n);
+	const uint8_t *t;
 	struct cand x;
 	int32_t s, sb;
 	uint16_t pos[SCORE_MAX_QUERY];
 	int tier;
 
+	/* The signature first: one cache line, and it rejects the most. */
+	if (!c->files && !pair_sig_has(&c->idx->psig[id], &c->p.pairs))
+		return;
+	t = cand_text(c, id, &n);
 	if (c->q->mode == ACCEL_SYMBOLS_MODE_EXACT && !c->files &&
 	    n != c->p.len)
 		return;
-	if (!c->files && !pair_sig_has(&c->idx->psig[id], &c->p.pairs))
-		return;
+	/* Counted before pruning, so the count does not depend on order. */
+	c->matched++;
+	/*
+	 * Once the heap is full of prefix (or better) matches, a name that
+	 * cannot be a prefix match is out before it is scored.
+	 */
+	if ((c->hn == c->hcap && c->heap[0].tier >= TIER_PREFIX) ||
+	    c->q->mode == ACCEL_SYMBOLS_MODE_PREFIX) {
+		if (n < c->p.len || !prefix_char_ok(&c->p, t[0]))
+			return;
+	}
 	if (!accel__score_v1(&c->p, t, n, &s, pos))
 		return;
 	if (!c->files && c->p.len > 1 && c->idx->nx[id].humps > 1 &&
@@ -232,7 +253,6 @@ static void consider(struct qctx *c, uint32_t id)
 		return;
 	if (!c->files && !name_ok(c->idx, c->q, id))
 		return;
-	c->matched++;
 	if (s > c->best)
 		c->best = s;
 	if (tier > c->top_tier)
@@ -397,7 +417,7 @@ static int typo_pass(struct qctx *c, int32_t ideal)
 		/* Pairs two apart survive any single adjacent swap. */
 		accel__pair_sig_query(c->p.orig, c->p.len, 2, &gap2);
 		bm = accel__filter_candidates(&c->idx->filter, c->p.mask,
-					      c->p.upper);
+					      c->p.cased);
 		if (!bm) {
 			ret = -ENOMEM;
 			goto out;
@@ -413,7 +433,7 @@ static int typo_pass(struct qctx *c, int32_t ideal)
 		roaring_bitmap_t *bm;
 
 		bm = accel__filter_candidates(&c->idx->filter, vp->mask,
-					      vp->upper);
+					      vp->cased);
 		if (!bm) {
 			ret = -ENOMEM;
 			goto out;
@@ -819,7 +839,7 @@ static int run(struct accel_symbols *idx, const struct accel_symbols_query *q,
 			scan_file(c, f);
 	} else {
 		bm = accel__filter_candidates(&idx->filter, c->p.mask,
-					      c->p.upper);
+					      c->p.cased);
 		if (!bm) {
 			ret = -ENOMEM;
 			goto out_unlock;

@@ -127,10 +127,17 @@ void accel__pattern_init(struct pattern *p, const uint8_t *s, uint32_t len,
 	p->len = m;
 	p->mask = accel__filter_mask((const char *)p->fold, m, NULL);
 	accel__pair_sig_query(p->orig, m, 1, &p->pairs);
-	p->upper = 0;
-	for (uint32_t i = 0; i < m; i++)
-		if (p->exact[i] && p->orig[i] >= 'A' && p->orig[i] <= 'Z')
-			p->upper |= 1u << (p->orig[i] - 'A');
+	p->cased = 0;
+	for (uint32_t i = 0; i < m; i++) {
+		uint8_t c = p->orig[i];
+
+		if (!p->exact[i])
+			continue;
+		if (c >= 'A' && c <= 'Z')
+			p->cased |= 1ull << (c - 'A');
+		else if (c >= 'a' && c <= 'z')
+			p->cased |= 1ull << (32 + c - 'a');
+	}
 }
 
 /* fzf's calculateScore over the window [s, e). */

@@ -231,7 +231,7 @@ struct accel_symbols_result_hdr {
 	uint16_t version;
 	uint16_t flags;		/* bit 0: typo-tolerant matches were added */
 	uint32_t count;		/* hits */
-	uint32_t matched;	/* distinct names (or files) that matched */
+	uint32_t matched;	/* names (or files) past the pre-filters */
 	uint32_t positions_off; /* from the start of the buffer */
 	uint32_t strings_off;	/* from the start of the buffer */
 	uint32_t total_len;	/* bytes used in the buffer */

@@ -75,17 +75,17 @@ static inline uint32_t intern_len(const struct intern *in, uint32_t id)
 /*
  * Character classes for the pre-filter: a-z (case-folded) 0-25, digits
  * 26-35, '_' 36, '$' 37, '-' 38, '.' 39, other ASCII 40, non-ASCII 41.
- * One roaring bitmap of name ids per class, plus one per uppercase letter
+ * One roaring bitmap of name ids per class, plus one per letter and case
  * (for smart case). A query intersects the bitmaps of its characters, so
  * it only ever scores names that contain every query character.
  */
 #define FILTER_NCLASS 42
-#define FILTER_NUPPER 26
+#define FILTER_NCASED 58 /* bits 0-25 A-Z, 32-57 a-z */
 #define FILTER_NPC    40 /* classes that take part in ordered pairs */
 
 struct filter {
 	roaring_bitmap_t *cls[FILTER_NCLASS];
-	roaring_bitmap_t *upper[FILTER_NUPPER];
+	roaring_bitmap_t *cased[FILTER_NCASED];
 };
 
 /* 256-bit signature of a name's ordered class pairs (see filter.c). */
@@ -103,11 +103,12 @@ static inline int pair_sig_has(const struct pair_sig *name,
 extern const uint8_t accel__char_class[256];
 int accel__filter_init(struct filter *f);
 void accel__filter_fini(struct filter *f);
-uint64_t accel__filter_mask(const char *s, uint32_t len, uint32_t *upper);
+/* Classes of s; *cased (if not NULL) gets its letters by case. */
+uint64_t accel__filter_mask(const char *s, uint32_t len, uint64_t *cased);
 int accel__filter_add(struct filter *f, uint32_t id, uint64_t mask,
-		      uint32_t upper);
+		      uint64_t cased);
 void accel__filter_del(struct filter *f, uint32_t id, uint64_t mask,
-		       uint32_t upper);
+		       uint64_t cased);
 void accel__pair_sig(const char *s, uint32_t len, struct pair_sig *sig);
 /*
  * The pairs a query demands: (q[i], q[i + gap]) for every i. gap 1 for the
@@ -116,11 +117,11 @@ void accel__pair_sig(const char *s, uint32_t len, struct pair_sig *sig);
 void accel__pair_sig_query(const uint8_t *q, uint32_t len, unsigned gap,
 			   struct pair_sig *sig);
 /*
- * Names holding every class of mask and every uppercase letter of upper.
+ * Names holding every class of mask and every cased letter of cased.
  * Returns a new bitmap (caller frees) or NULL on ENOMEM.
  */
 roaring_bitmap_t *accel__filter_candidates(const struct filter *f,
-					   uint64_t mask, uint32_t upper);
+					   uint64_t mask, uint64_t cased);
 uint64_t accel__filter_bytes(const struct filter *f);
 
 /* --------------------------------------------------------------- score */
@@ -134,7 +135,7 @@ struct pattern {
 	uint8_t orig[SCORE_MAX_QUERY];
 	uint32_t len;
 	uint64_t mask;	       /* filter classes */
-	uint32_t upper;	       /* uppercase letters that must match as such */
+	uint64_t cased;	       /* letters that must match in this case */
 	struct pair_sig pairs; /* ordered pairs (see filter) */
 };
 
@@ -207,7 +208,7 @@ struct sym {
 
 struct name_ext {
 	uint64_t mask;	/* filter classes of the name */
-	uint32_t upper; /* uppercase letters */
+	uint64_t cased; /* letters by case */
 	uint32_t head;	/* first symbol slot with this name, NIL = none */
 	uint32_t kinds; /* superset of the kinds of its symbols */
 	uint32_t count;
