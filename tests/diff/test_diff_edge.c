@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -605,6 +606,65 @@ Test(diff_words, real_changed_lines_rebuild)
 			      ACCEL_DIFF_CHARS);
 	}
 	accel_diff_result_free(&r);
+	free(a);
+	free(b);
+}
+
+/* ---- threads ---- */
+
+struct tjob {
+	const char *a, *b;
+	size_t alen, blen;
+	uint32_t alg;
+	char *text;
+	size_t text_len;
+};
+
+static void *tjob_run(void *arg)
+{
+	struct tjob *j = arg;
+	struct accel_diff_opts o = { .algorithm = j->alg, .context = -1 };
+	struct accel_diff_result r;
+
+	/* Several rounds so that the threads really overlap. */
+	for (int k = 0; k < 5; k++) {
+		if (accel_diff(j->a, j->alen, j->b, j->blen, &o, &r))
+			return (void *)1;
+		if (k < 4)
+			accel_diff_result_free(&r);
+	}
+	j->text = r.text;
+	j->text_len = r.text_len;
+	r.text = NULL;
+	accel_diff_result_free(&r);
+	return NULL;
+}
+
+/* No shared state: concurrent calls give the single-threaded results. */
+Test(diff_edge, concurrent_calls_agree)
+{
+	size_t alen, blen;
+	char *a = tread(DOM_55, &alen), *b = tread(DOM_56, &blen);
+	struct tjob j[4];
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++) {
+		j[i] = (struct tjob){ a, b, alen, blen, (uint32_t)i, NULL, 0 };
+		cr_assert_eq(pthread_create(&t[i], NULL, tjob_run, &j[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		void *rv;
+		struct tjob one = { a, b, alen, blen, (uint32_t)i, NULL, 0 };
+
+		cr_assert_eq(pthread_join(t[i], &rv), 0);
+		cr_assert_null(rv);
+		cr_assert_null(tjob_run(&one));
+		cr_expect(one.text_len == j[i].text_len &&
+				  !memcmp(one.text, j[i].text, one.text_len),
+			  "alg %d differs under concurrency", i);
+		accel_free(one.text);
+		accel_free(j[i].text);
+	}
 	free(a);
 	free(b);
 }
