@@ -36,6 +36,7 @@
 
 struct cand {
 	int32_t score; /* composed */
+	int32_t fzf;   /* its fzf (v1) part, for pruning */
 	uint32_t id;   /* name id (or file id) */
 	uint8_t tier;
 	uint8_t typo; /* 0, or 1 + variant index */
@@ -51,6 +52,7 @@ struct qctx {
 	struct pattern *var; /* typo variants */
 	uint32_t nvar, nswap;
 	int top_tier;	   /* best tier among regular matches */
+	int32_t ub;	   /* fzf score bound without the hump bonus */
 	uint32_t best_run; /* longest run of consecutive matches in the best */
 	struct cand *heap;
 	uint32_t hn, hcap;
@@ -225,6 +227,21 @@ static void consider(struct qctx *c, uint32_t id)
 		if (n < c->p.len || !prefix_char_ok(&c->p, t[0]))
 			return;
 	}
+	/*
+	 * Full heap of fuzzy matches: a name that cannot be a prefix and
+	 * whose best conceivable fzf score (every character at a word start,
+	 * plus the hump bonus when its hump count allows) stays below the
+	 * worst kept score would be rejected anyway.
+	 */
+	if (!c->files && c->hn == c->hcap && c->heap[0].tier == TIER_FUZZY &&
+	    (n < c->p.len || !prefix_char_ok(&c->p, t[0]))) {
+		uint32_t h = c->idx->nx[id].humps;
+		int32_t ub = c->ub +
+			     ((h > 1 && h <= c->p.len) ? SCORE_COVER_BONUS : 0);
+
+		if (ub < c->heap[0].fzf)
+			return;
+	}
 	if (!accel__score_v1(&c->p, t, n, &s, pos))
 		return;
 	if (!c->files && c->p.len > 1 && c->idx->nx[id].humps > 1 &&
@@ -258,6 +275,7 @@ static void consider(struct qctx *c, uint32_t id)
 	if (tier > c->top_tier)
 		c->top_tier = tier;
 	x.score = accel__score_compose(tier, s, n, cand_count(c, id));
+	x.fzf = s;
 	x.id = id;
 	x.tier = (uint8_t)tier;
 	x.typo = 0;
@@ -458,6 +476,7 @@ static int typo_pass(struct qctx *c, int32_t ideal)
 		x.score = accel__score_compose(TIER_FUZZY,
 					       a.v[i].score - TYPO_PENALTY, n,
 					       cand_count(c, a.v[i].id));
+		x.fzf = a.v[i].score - TYPO_PENALTY;
 		x.id = a.v[i].id;
 		x.tier = TIER_FUZZY;
 		x.typo = (uint8_t)(1 + a.v[i].var);
@@ -832,6 +851,7 @@ static int run(struct accel_symbols *idx, const struct accel_symbols_query *q,
 		return -ENOMEM;
 	}
 	c->best = INT32_MIN;
+	accel__score_bound(&c->p, &c->ub);
 
 	pthread_rwlock_rdlock(&idx->lock);
 	if (files) {

@@ -561,6 +561,14 @@ uint32_t accel__score_cover(const struct pattern *p, const uint8_t *t,
 	return h;
 }
 
+void accel__score_bound(const struct pattern *p, int32_t *ub)
+{
+	/* Each character at most SCORE_MATCH plus the largest bonus; the
+	 * first one's bonus twice. */
+	*ub = (int32_t)p->len * (SCORE_MATCH + BONUS_WHITE) +
+	      BONUS_WHITE * (BONUS_FIRST_MULT - 1);
+}
+
 int accel__score_tier(const struct pattern *p, const uint8_t *t, uint32_t n)
 {
 	uint32_t m = p->len;

@@ -178,6 +178,9 @@ uint32_t accel__score_humps(const uint8_t *t, uint32_t n);
 uint32_t accel__score_cover(const struct pattern *p, const uint8_t *t,
 			    const uint16_t *pos);
 
+/* An upper bound of any fzf score of p (without SCORE_COVER_BONUS). */
+void accel__score_bound(const struct pattern *p, int32_t *ub);
+
 /* Match tiers, best last. */
 #define TIER_FUZZY	1
 #define TIER_PREFIX	2
