@@ -3,6 +3,7 @@
 // and checking the issue-2 targets. Not a test: numbers depend on the host.
 //
 //   node napi-bridge/bench/latency.js [--json] [--quick]
+//   node napi-bridge/bench/latency.js --pings
 //
 // Prints p50/p99/p999 in microseconds and ops/s; --json prints one JSON
 // document instead. The project-wide harness (bench/) runs the comparisons
@@ -121,7 +122,25 @@ async function echoSizes(eng) {
 	return out;
 }
 
+/* --pings: the ping paths only, the two spin settings alternated. */
+async function pingsOnly() {
+	for (const spinUs of [50, 0, 50, 0]) {
+		const eng = await Engine.start({ spinUs });
+		await asyncPing(eng, 2000);
+		const a = await asyncPing(eng, 20000);
+		const s = syncPing(eng, 50000);
+		const m = await pingMany(eng, 2e6);
+		console.log(`spinUs=${spinUs}: async ping p50 ${a.p50.toFixed(2)} p99 ` +
+			    `${a.p99.toFixed(2)} us | pingSync p50 ${s.p50.toFixed(2)} ` +
+			    `p99 ${s.p99.toFixed(2)} us | pingMany ` +
+			    `${(m.opsPerSec / 1e6).toFixed(2)} M ops/s`);
+		await eng.close();
+	}
+}
+
 async function main() {
+	if (args.has('--pings'))
+		return pingsOnly();
 	const res = { node: process.version, results: {} };
 	for (const spinUs of [50, 20, 0]) {
 		const eng = await Engine.start({ spinUs });

@@ -98,6 +98,11 @@ export interface EngineInfo {
 	mapSize: number;
 	inflight: number;
 	spinUs: number;
+	/** The spin window the next submission opens (adaptive, <= spinUs). */
+	spinEffUs: number;
+	/** Spin windows in which a completion arrived / that ended in vain. */
+	spinHits: number;
+	spinMisses: number;
 	/** Result bytes held by live zero-copy Buffers. */
 	viewBytes: number;
 	viewLimit: number;

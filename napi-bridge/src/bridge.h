@@ -20,9 +20,10 @@
  *  - Submissions made during one JS tick are staged in the SQ and published
  *    by one accel_client_submit() from br_flush(), which JS calls from a
  *    microtask.
- *  - After a flush the bridge "spins" for spin_ns: a uv_idle handle keeps the
- *    loop turning without blocking (poll timeout 0) and reaps on every turn.
- *    When the window ends with nothing left, or nothing arrived for spin_ns,
+ *  - After a flush the bridge "spins" for up to spin_ns (adaptive, see
+ *    spin_eff): a uv_idle handle keeps the loop turning without blocking
+ *    (poll timeout 0) and reaps on every turn. When the window ends with
+ *    nothing left, or nothing arrived within it,
  *    it arms the eventfd, re-checks the rings and lets the loop sleep in
  *    epoll. The eventfd and the session socket are watched by uv_poll.
  *  - Each reap batch is handed to JS with one call inside one callback scope:
@@ -45,8 +46,10 @@
 #define BR_UD_PINGMANY (BR_UD_INTERNAL | 2)
 #define BR_UD_SYNC     (BR_UD_INTERNAL | 3)
 
-#define BR_MAX_SLOTS (1u << 28)
-#define BR_REAP_MAX  256
+#define BR_MAX_SLOTS   (1u << 28)
+#define BR_REAP_MAX    256
+#define BR_SPIN_PROBE  64   /* every n-th flush opens the full window */
+#define BR_SPIN_MIN_NS 1000 /* shorter windows are not worth a turn */
 
 enum br_slot_state {
 	BR_SLOT_FREE,
@@ -87,6 +90,17 @@ struct bridge {
 	napi_async_cleanup_hook_handle cleanup;
 	int js_blocked; /* a JS submit found no room: tell JS when room frees */
 	uint64_t spin_ns, deadline;
+	/*
+	 * Adaptive window: window is the one in force, spin_eff what the next
+	 * flush opens. A window that ends with calls still pending (the engine
+	 * did not answer in time: it was descheduled, or the op is long)
+	 * halves spin_eff down to zero; a completion seen while spinning
+	 * doubles it back up to spin_ns. Every BR_SPIN_PROBE-th flush opens the
+	 * full window to find out whether spinning pays again.
+	 */
+	uint64_t window, spin_eff;
+	uint32_t probe;
+	uint64_t spin_hits, spin_misses;
 	uint64_t inflight;    /* SQEs taken and not finally completed */
 	uint32_t unpublished; /* SQEs taken since the last submit */
 	uint16_t ping_op;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "accel_alloc.h"
+#include "accel_compiler.h"
 #include "accel_err.h"
 #include "accel_time.h"
 #include "bridge.h"
@@ -65,8 +66,14 @@ static void start_spin(struct bridge *b)
 {
 	if (b->closed)
 		return;
-	if (b->spin_ns) {
-		b->deadline = accel_now_ns() + b->spin_ns;
+	b->window = b->spin_eff;
+	if (b->spin_ns && b->spin_eff < b->spin_ns &&
+	    ++b->probe >= BR_SPIN_PROBE) {
+		b->probe = 0;
+		b->window = b->spin_ns;
+	}
+	if (b->window) {
+		b->deadline = accel_now_ns() + b->window;
 		arm(b, 0);
 	}
 	if (!b->idle_on) {
@@ -105,10 +112,25 @@ static void on_idle(uv_idle_t *h)
 		return;
 	now = accel_now_ns();
 	/* Completions keep coming (a stream, pingMany): keep spinning. */
-	if (got > 0 && b->spin_ns)
-		b->deadline = now + b->spin_ns;
-	if (!has_work(b) || now >= b->deadline)
+	if (got > 0 && b->window) {
+		b->spin_hits++;
+		b->spin_eff = ACCEL_MIN(b->spin_ns,
+					ACCEL_MAX(2 * b->spin_eff, b->window));
+		b->deadline = now + b->window;
+	}
+	if (!has_work(b)) {
 		stop_spin(b);
+	} else if (now >= b->deadline) {
+		/* Spun in vain: spinning steals the engine's CPU, or the op is
+		 * long. Spin less next time. */
+		if (b->window) {
+			b->spin_misses++;
+			b->spin_eff /= 2;
+			if (b->spin_eff < BR_SPIN_MIN_NS)
+				b->spin_eff = 0;
+		}
+		stop_spin(b);
+	}
 }
 
 static void on_eventfd(uv_poll_t *h, int status, int events)
@@ -191,6 +213,7 @@ int br_create(napi_env env, struct accel_client *c, const struct br_opts *o,
 	b->env = env;
 	b->c = c;
 	b->spin_ns = o->spin_ns;
+	b->spin_eff = o->spin_ns;
 	b->ping_op = o->ping_op;
 	b->view_limit = l->res_size / 100 * o->view_pct;
 	/*
