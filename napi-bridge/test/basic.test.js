@@ -140,3 +140,16 @@ test('the ESM entry exports the same Engine', async () => {
 	assert.equal(m.Engine, Engine);
 	assert.equal(m.default.codes.EACCEL_ENGINE_DIED, 1008);
 });
+
+test('the eventfd path alone delivers everything (spinUs: 0)', async () => {
+	const e = await Engine.start({ spinUs: 0 });
+	assert.equal(e.info.spinEffUs, 0);
+	for (let i = 0; i < 200; i++)
+		assert.equal(await e.ping(), 0);
+	const outs = await Promise.all(Array.from({ length: 2000 }, (_, i) =>
+		i % 2 ? e.ping() : e.echo(`ev${i}`)));
+	outs.forEach((o, i) => assert.equal(i % 2 ? o : o.toString(), i % 2 ? 0 : `ev${i}`));
+	assert.equal(await e.pingMany(50000), 50000);
+	assert.equal(e.info.spinHits, 0);
+	await e.close();
+});
