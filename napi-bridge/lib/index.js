@@ -266,7 +266,9 @@ class Engine {
 		try {
 			await eng.#attach(native.attach, mine, opts);
 		} catch (e) {
+			/* After the kill, 'exit' or 'error' settles exited. */
 			child.kill('SIGKILL');
+			await exited;
 			if (spawnError) {
 				const err = new AccelError(spawnError.code ||
 					'EACCEL_HANDSHAKE', spawnError.errno ?
