@@ -108,18 +108,37 @@ static int add_rule(struct ll_build *b, const char *path, uint64_t access)
 	if (access && syscall(SYS_landlock_add_rule, sb->ruleset_fd,
 			      LL_RULE_PATH_BENEATH, &pb, 0) < 0)
 		ret = -errno;
-	close(fd);
-	if (ret || !access)
+	if (ret || !access) {
+		close(fd);
 		return ret;
+	}
 	if (sb->n_llrules == sb->cap_llrules) {
 		size_t cap = sb->cap_llrules ? sb->cap_llrules * 2 : 16;
 		void *p =
 			accel_realloc(sb->llrules, cap * sizeof(*sb->llrules));
+		void *f = accel_realloc(sb->ll_fds, cap * sizeof(int));
+		void *a = f ? accel_realloc(sb->ll_access,
+					    cap * sizeof(uint64_t)) :
+			      NULL;
 
-		if (!p)
+		if (p)
+			sb->llrules = p;
+		if (f)
+			sb->ll_fds = f;
+		if (a)
+			sb->ll_access = a;
+		if (!p || !f || !a) {
+			close(fd);
 			return -ENOMEM;
-		sb->llrules = p;
+		}
 		sb->cap_llrules = cap;
+	}
+	/* Kept for the child's own ruleset (private /tmp), else closed. */
+	if (sb->flags & ACCEL_SANDBOX_F_PRIVATE_TMP) {
+		sb->ll_fds[sb->n_ll_fds] = fd;
+		sb->ll_access[sb->n_ll_fds++] = access;
+	} else {
+		close(fd);
 	}
 	sb->llrules[sb->n_llrules].path = accel_strdup(path);
 	if (!sb->llrules[sb->n_llrules].path)
@@ -311,6 +330,9 @@ int accel__sbx_landlock_compile(struct accel_sandbox *sb)
 		attr_size = 24;
 		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
 	}
+	memcpy(sb->ll_attr, &attr, sizeof(attr));
+	sb->ll_attr_size = attr_size;
+	sb->ll_all = all;
 	sb->ruleset_fd = (int)accel__sbx_ll_create(&attr, attr_size, 0);
 	if (sb->ruleset_fd < 0)
 		return -errno;
@@ -328,8 +350,6 @@ int accel__sbx_landlock_compile(struct accel_sandbox *sb)
 	for (size_t i = 0; i < ACCEL_ARRAY_SIZE(dev_files); i++)
 		push(b.specs, &b.n, dev_files[i],
 		     LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE, 1);
-	if (sb->flags & ACCEL_SANDBOX_F_PRIVATE_TMP)
-		push(b.specs, &b.n, "/tmp", all, 1);
 	/*
 	 * Without a mount namespace, denied and protected paths are
 	 * enforced here by expansion. Denied directories stay listable
@@ -355,9 +375,47 @@ int accel__sbx_landlock_compile(struct accel_sandbox *sb)
 	return ret;
 }
 
+/* The compiled rules plus one for the fresh /tmp, in a ruleset of its own. */
+static int private_tmp_ruleset(const struct accel_sandbox *sb)
+{
+	struct ll_path_beneath_attr pb;
+	int fd, tmp, ret = 0;
+
+	fd = (int)accel__sbx_ll_create(sb->ll_attr, sb->ll_attr_size, 0);
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; i < sb->n_ll_fds && !ret; i++) {
+		pb.allowed_access = sb->ll_access[i];
+		pb.parent_fd = sb->ll_fds[i];
+		if (syscall(SYS_landlock_add_rule, fd, LL_RULE_PATH_BENEATH,
+			    &pb, 0) < 0)
+			ret = -errno;
+	}
+	tmp = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!ret && tmp < 0)
+		ret = -errno;
+	if (!ret) {
+		pb.allowed_access = sb->ll_all;
+		pb.parent_fd = tmp;
+		if (syscall(SYS_landlock_add_rule, fd, LL_RULE_PATH_BENEATH,
+			    &pb, 0) < 0)
+			ret = -errno;
+	}
+	if (tmp >= 0)
+		close(tmp);
+	if (!ret && syscall(SYS_landlock_restrict_self, fd, 0) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int accel__sbx_landlock_child(const struct sbx_child *c)
 {
-	if (syscall(SYS_landlock_restrict_self, c->sb->ruleset_fd, 0) < 0)
+	const struct accel_sandbox *sb = c->sb;
+
+	if (sb->flags & ACCEL_SANDBOX_F_PRIVATE_TMP)
+		return private_tmp_ruleset(sb);
+	if (syscall(SYS_landlock_restrict_self, sb->ruleset_fd, 0) < 0)
 		return -errno;
 	return 0;
 }

@@ -50,6 +50,10 @@ void accel_sandbox_destroy(struct accel_sandbox *sb)
 	for (size_t i = 0; i < sb->n_llrules; i++)
 		accel_free(sb->llrules[i].path);
 	accel_free(sb->llrules);
+	for (size_t i = 0; i < sb->n_ll_fds; i++)
+		close(sb->ll_fds[i]);
+	accel_free(sb->ll_fds);
+	accel_free(sb->ll_access);
 	free_list(sb->env_allow, sb->n_env_allow);
 	free_list(sb->read, sb->n_read);
 	free_list(sb->write, sb->n_write);
@@ -442,6 +446,9 @@ int accel_sandbox_explain(const struct accel_sandbox *sb, int fd)
 		dprintf(fd, "  0x%05llx %s\n",
 			(unsigned long long)sb->llrules[i].access,
 			sb->llrules[i].path);
+	if (sb->flags & ACCEL_SANDBOX_F_PRIVATE_TMP)
+		dprintf(fd, "  0x%05llx /tmp (the exec's own tmpfs)\n",
+			(unsigned long long)sb->ll_all);
 	dprintf(fd, "seccomp: %u BPF instructions, denials %s\n", sb->prog.len,
 		sb->notify ? "reported (user notification)" :
 			     "return EPERM silently");

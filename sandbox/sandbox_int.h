@@ -95,6 +95,19 @@ struct accel_sandbox {
 	struct sbx_llrule *llrules;
 	size_t n_llrules;
 	size_t cap_llrules;
+	/*
+	 * With a private /tmp the child builds its own ruleset: Landlock
+	 * ignores rules on a mount point for the filesystem mounted on it, so
+	 * the fresh tmpfs needs a rule on its own root, which exists only in
+	 * the child. These are the compiled rules' targets (O_PATH), their
+	 * rights, and the ruleset attributes.
+	 */
+	int *ll_fds;
+	uint64_t *ll_access;
+	size_t n_ll_fds;
+	uint64_t ll_attr[3];
+	size_t ll_attr_size;
+	uint64_t ll_all;
 };
 
 /* What the parent hands the child; lives on the parent's stack. */

@@ -616,3 +616,33 @@ Test(sandbox_core, wire_result_layout)
 	accel_sandbox_result_free(&r);
 	accel_sandbox_destroy(sb);
 }
+
+Test(sandbox_core, private_tmp)
+{
+	struct accel_sandbox_policy p = { .flags =
+						  ACCEL_SANDBOX_F_PRIVATE_TMP };
+	struct accel_sandbox *sb;
+	struct accel_sandbox_result r;
+	char host[64], note[64], script[300];
+
+	if (!(ns_layers() & ACCEL_SANDBOX_L_MNTNS))
+		cr_skip_test("no mount namespace");
+	snprintf(host, sizeof(host), "/tmp/accel-host-%d", getpid());
+	snprintf(note, sizeof(note), "/tmp/accel-note-%d", getpid());
+	write_file(host, "host\n", 0644);
+	sb = compile(&p);
+	snprintf(script, sizeof(script),
+		 "echo mine > %s && cat %s; cat %s; "
+		 "echo x > /etc/accel-tmp-%d; ls -A /tmp",
+		 note, note, host, getpid());
+	cr_assert_eq(sh(sb, script, &r, 10000), 0);
+	/* Writable and fresh: only its own file, not the host's. */
+	snprintf(script, sizeof(script), "mine\n%s\n", note + 5);
+	cr_expect_str_eq(out0(&r), script);
+	cr_expect_not(exists(note));
+	snprintf(script, sizeof(script), "/etc/accel-tmp-%d", getpid());
+	cr_expect_not(exists(script));
+	unlink(host);
+	accel_sandbox_result_free(&r);
+	accel_sandbox_destroy(sb);
+}
