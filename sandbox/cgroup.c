@@ -10,6 +10,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +23,62 @@
 #include "sandbox_int.h"
 
 static atomic_uint cg_seq;
+
+/*
+ * Directories whose rmdir still found a dying process: retried on the next
+ * create. Bounded; beyond it they wait for the next process's sweep.
+ */
+#define MAX_STALE 32
+static pthread_mutex_t stale_lock = PTHREAD_MUTEX_INITIALIZER;
+static char stale[MAX_STALE][320];
+static int n_stale;
+
+static void stale_add(const char *dir)
+{
+	pthread_mutex_lock(&stale_lock);
+	if (n_stale < MAX_STALE)
+		snprintf(stale[n_stale++], sizeof(stale[0]), "%s", dir);
+	pthread_mutex_unlock(&stale_lock);
+}
+
+static void stale_retry(void)
+{
+	pthread_mutex_lock(&stale_lock);
+	for (int i = 0; i < n_stale;) {
+		if (rmdir(stale[i]) == 0 || errno == ENOENT) {
+			memcpy(stale[i], stale[--n_stale], sizeof(stale[0]));
+			continue;
+		}
+		i++;
+	}
+	pthread_mutex_unlock(&stale_lock);
+}
+
+/*
+ * Removes accel-sbx-<pid>-<n> cgroups left by an engine that died (kill -9
+ * gives it no chance to clean up; its sandboxed processes died with it).
+ */
+void accel__sbx_cgroup_sweep(const char *parent)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if (!parent[0] || !(d = opendir(parent)))
+		return;
+	while ((e = readdir(d))) {
+		char path[600];
+		long pid;
+
+		if (strncmp(e->d_name, "accel-sbx-", 10))
+			continue;
+		pid = strtol(e->d_name + 10, NULL, 10);
+		if (pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
+		rmdir(path);
+	}
+	closedir(d);
+}
 
 static int write_at(const char *dir, const char *file, const char *val)
 {
@@ -93,6 +151,7 @@ int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 
 	memset(cg, 0, sizeof(*cg));
 	cg->v2_fd = -1;
+	stale_retry();
 	snprintf(name, sizeof(name), "accel-sbx-%d-%u", getpid(),
 		 atomic_fetch_add(&cg_seq, 1));
 	if (f->cgroup_v2[0]) {
@@ -304,13 +363,14 @@ void accel__sbx_cgroup_destroy(struct sbx_cgroup *cg)
 	/* rmdir fails with EBUSY while a dying process is still listed;
 	 * the caller killed and reaped, so this settles quickly. */
 	for (int i = cg->n_dir - 1; i >= 0; i--) {
-		for (int tries = 0; tries < 200; tries++) {
-			if (rmdir(cg->dir[i]) == 0 || errno == ENOENT)
-				break;
-			if (errno != EBUSY)
-				break;
+		int tries = 0;
+
+		while (rmdir(cg->dir[i]) < 0 && errno == EBUSY && tries < 50) {
 			usleep(1000);
+			tries++;
 		}
+		if (tries == 50)
+			stale_add(cg->dir[i]);
 	}
 	cg->n_dir = 0;
 	cg->version = 0;

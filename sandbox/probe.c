@@ -248,6 +248,9 @@ static void probe_all(void)
 		features.cgroup_version = 1;
 	if (features.cgroup_version)
 		features.layers |= ACCEL_SANDBOX_L_CGROUP;
+	accel__sbx_cgroup_sweep(features.cgroup_v2);
+	accel__sbx_cgroup_sweep(features.cgroup_v1_pids);
+	accel__sbx_cgroup_sweep(features.cgroup_v1_memory);
 	probe_uring();
 }
 

@@ -170,6 +170,7 @@ int accel__sbx_cgroup_empty(const struct sbx_cgroup *cg);
 uint64_t accel__sbx_cgroup_peak(const struct sbx_cgroup *cg);
 uint32_t accel__sbx_cgroup_events(const struct sbx_cgroup *cg);
 void accel__sbx_cgroup_destroy(struct sbx_cgroup *cg);
+void accel__sbx_cgroup_sweep(const char *parent);
 
 /* output.c: head + tail capture of one stream. */
 struct sbx_capture {
