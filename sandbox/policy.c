@@ -201,8 +201,10 @@ static uint32_t choose_layers(const struct accel_sandbox_policy *p,
 	uint32_t want = f->layers & ~p->disabled;
 	int cg_mem, cg_pids;
 
+	/* Without a user namespace only root may use the others, and only
+	 * root has capabilities for noroot to drop (and CAP_SETPCAP to). */
 	if (!(want & ACCEL_SANDBOX_L_USERNS) && f->uid != 0)
-		want &= ~ACCEL_SANDBOX_L_ALL_NS;
+		want &= ~(ACCEL_SANDBOX_L_ALL_NS | ACCEL_SANDBOX_L_NOROOT);
 	/* A private /proc needs the mount namespace. */
 	if (!(want & ACCEL_SANDBOX_L_MNTNS))
 		want &= ~ACCEL_SANDBOX_L_PIDNS;
@@ -257,7 +259,7 @@ static uint32_t wanted_layers(const struct accel_sandbox_policy *p)
 	if (!(w & ACCEL_SANDBOX_L_MNTNS))
 		w &= ~ACCEL_SANDBOX_L_PIDNS;
 	if (!(w & ACCEL_SANDBOX_L_USERNS) && accel_sandbox_probe()->uid != 0)
-		w &= ~ACCEL_SANDBOX_L_ALL_NS;
+		w &= ~(ACCEL_SANDBOX_L_ALL_NS | ACCEL_SANDBOX_L_NOROOT);
 	return w;
 }
 

@@ -550,6 +550,21 @@ Test(sandbox_core, unprivileged_user_runs_sandboxed)
 	cr_expect_eq(r.layers_missing, accel_sandbox_layers_missing(sb));
 	accel_sandbox_result_free(&r);
 	accel_sandbox_destroy(sb);
+
+	/* Without namespaces (a host without user namespaces): Landlock
+	 * and seccomp alone, and nothing reported missing for it. */
+	p.pids_max = 0;
+	p.disabled = ACCEL_SANDBOX_L_ALL_NS;
+	sb = compile(&p);
+	cr_assert_eq(sh(sb, script, &r, 10000), 0);
+	cr_expect_str_eq(out0(&r), "65534\n");
+	snprintf(path, sizeof(path), "%s/outside", t.out);
+	cr_expect_not(exists(path));
+	cr_expect_not(r.layers & ACCEL_SANDBOX_L_ALL_NS);
+	cr_expect(r.layers & ACCEL_SANDBOX_L_LANDLOCK_FS);
+	cr_expect_eq(r.layers_missing, 0);
+	accel_sandbox_result_free(&r);
+	accel_sandbox_destroy(sb);
 	tree_rm(&t);
 }
 
