@@ -23,11 +23,13 @@
 #include <unistd.h>
 
 #include "accel_alloc.h"
+#include "accel_compiler.h"
 #include "accel_err.h"
 #include "accel_time.h"
 #include "sandbox_int.h"
 
 #define DEFAULT_CAP	 (64u * 1024)
+#define MAX_CAP		 (1u << 30)
 #define DEFAULT_GRACE_MS 2000
 #define DEFAULT_POLL_MS	 50
 #define READ_CHUNK	 (64 * 1024)
@@ -334,6 +336,10 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 	int ret;
 
 	*out = NULL;
+	if (req->stdin_len && !req->stdin_data) {
+		fail_result(res, sb->layers, sb->missing, 0, EINVAL);
+		return -EINVAL;
+	}
 	if (!req->argv || !req->argv[0] || !req->argv[0][0]) {
 		fail_result(res, sb->layers, sb->missing, 0, EINVAL);
 		return -ACCEL_E_SANDBOX_ARGV;
@@ -364,6 +370,9 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 						    DEFAULT_CAP;
 	tail = req->head_bytes || req->tail_bytes ? req->tail_bytes :
 						    DEFAULT_CAP;
+	/* The kept bytes must fit the result's 32-bit lengths. */
+	head = ACCEL_MIN(head, MAX_CAP);
+	tail = ACCEL_MIN(tail, MAX_CAP);
 
 	{
 		size_t env_bytes = 0;

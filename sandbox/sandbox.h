@@ -207,7 +207,7 @@ struct accel_sandbox_exec {
 	uint64_t kill_grace_ms; /* SIGTERM→SIGKILL delay; 0 means 2000 */
 	/* Bytes kept per stream: the first head_bytes and the last
 	 * tail_bytes; the middle is counted, not kept. 0/0 means 64 KiB
-	 * each. */
+	 * each; each is capped at 1 GiB. */
 	uint32_t head_bytes;
 	uint32_t tail_bytes;
 	/* Kill the command once this many output bytes were produced in
