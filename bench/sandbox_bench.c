@@ -9,7 +9,9 @@
  *   sandbox_bench [iterations] [throughput-execs]
  *
  * Prints p50/p99 in microseconds per configuration and command, the ratio
- * of each p50 to posix_spawn's, then execs/s with 2 and 16 in flight.
+ * of each p50 to posix_spawn's, the CPU time per exec (this process and
+ * its reaped children, user + system; kernel work deferred to kworkers is
+ * not in it) and its ratio, then execs/s with 2 and 16 in flight.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,6 +173,21 @@ static int run_cfg(int c, const char *const *argv)
 	return -1;
 }
 
+/* CPU time of this process and its reaped children, in microseconds:
+ * steadier than wall time on a shared, loaded VM. */
+static double cpu_us(void)
+{
+	struct rusage s, c;
+
+	getrusage(RUSAGE_SELF, &s);
+	getrusage(RUSAGE_CHILDREN, &c);
+	return (s.ru_utime.tv_sec + s.ru_stime.tv_sec + c.ru_utime.tv_sec +
+		c.ru_stime.tv_sec) *
+		       1e6 +
+	       s.ru_utime.tv_usec + s.ru_stime.tv_usec + c.ru_utime.tv_usec +
+	       c.ru_stime.tv_usec;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -180,7 +198,7 @@ static int cmp_u64(const void *a, const void *b)
 static void latency(const char *label, const char *const *argv, int iters)
 {
 	uint64_t *t[C_N];
-	double p50[C_N];
+	double p50[C_N], cpu[C_N] = { 0 };
 
 	for (int c = 0; c < C_N; c++)
 		t[c] = calloc((size_t)iters, sizeof(uint64_t));
@@ -195,25 +213,30 @@ static void latency(const char *label, const char *const *argv, int iters)
 
 			if ((c == C_BWRAP || c == C_BWRAP_NET) && !have_bwrap)
 				continue;
+			double c0 = cpu_us();
+
 			t0 = accel_now_ns();
 			if (run_cfg(c, argv)) {
 				fprintf(stderr, "%s failed\n", cfg_names[c]);
 				exit(1);
 			}
 			t[c][i] = accel_now_ns() - t0;
+			cpu[c] += cpu_us() - c0;
 		}
 	}
 	printf("\n%s (%d runs each, interleaved)\n", label, iters);
-	printf("  %-24s %10s %10s %8s\n", "configuration", "p50 us", "p99 us",
-	       "p50/x");
+	printf("  %-24s %10s %10s %8s %12s %8s\n", "configuration", "p50 us",
+	       "p99 us", "p50/x", "cpu us/exec", "cpu/x");
 	for (int c = 0; c < C_N; c++) {
 		if ((c == C_BWRAP || c == C_BWRAP_NET) && !have_bwrap)
 			continue;
 		qsort(t[c], (size_t)iters, sizeof(uint64_t), cmp_u64);
 		p50[c] = t[c][iters / 2] / 1e3;
-		printf("  %-24s %10.0f %10.0f %7.2fx\n", cfg_names[c], p50[c],
+		printf("  %-24s %10.0f %10.0f %7.2fx %12.0f %7.2fx\n",
+		       cfg_names[c], p50[c],
 		       t[c][(size_t)iters * 99 / 100] / 1e3,
-		       p50[c] / p50[C_POSIX]);
+		       p50[c] / p50[C_POSIX], cpu[c] / iters,
+		       cpu[c] / cpu[C_POSIX]);
 		free(t[c]);
 	}
 }
