@@ -39,7 +39,7 @@ export interface StartOptions {
 	handshakeTimeoutMs?: number;
 	/**
 	 * Share of the result arena that live zero-copy Buffers may hold, in
-	 * percent (default 75). Past it, results are copied out and their
+	 * percent (default 50). Past it, results are copied out and their
 	 * blocks released at once, so that Buffers the GC has not collected
 	 * yet cannot starve the engine of result space.
 	 */

@@ -753,7 +753,7 @@ static napi_value attach_or_connect(napi_env env, napi_callback_info info,
 	size_t argc = 5;
 	struct attach_work *w;
 	uint64_t sq = 0, req = 0, res = 0, spin = 50, sspin = 50, hs = 0;
-	uint64_t vpct = 75;
+	uint64_t vpct = 50;
 	napi_typedarray_type mtype;
 	napi_valuetype t;
 	napi_value name;

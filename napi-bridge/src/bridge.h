@@ -48,8 +48,10 @@
 
 #define BR_MAX_SLOTS   (1u << 28)
 #define BR_REAP_MAX    256
-#define BR_SPIN_PROBE  64   /* every n-th flush opens the full window */
-#define BR_SPIN_MIN_NS 1000 /* shorter windows are not worth a turn */
+#define BR_SPIN_PROBE  64 /* every n-th flush opens the full window */
+#define BR_SPIN_MIN_NS 1000
+#define BR_KICK_MS     1 /* kick period while calls are pending */
+#define BR_KICK_MS     1 /* shorter windows are not worth a turn */
 
 enum br_slot_state {
 	BR_SLOT_FREE,
@@ -61,6 +63,17 @@ struct br_slot {
 	uint64_t in_off; /* input block, 0: none */
 	uint8_t state;	 /* enum br_slot_state */
 	uint8_t kind;
+};
+
+/*
+ * A completion reaped during a sync wait, for the next loop turn. Its result
+ * bytes are copied out and the block released at once: JS may keep the
+ * thread busy for long, and the engine needs the space meanwhile (such a
+ * result reaches JS as a copy, not a view).
+ */
+struct br_stashed {
+	struct accel_cqe cqe;
+	void *data; /* private copy of the result, or NULL */
 };
 
 struct br_opts {
@@ -76,6 +89,14 @@ struct bridge {
 	uv_poll_t evpoll;   /* the client's eventfd */
 	uv_poll_t sockpoll; /* the session socket: EOF = engine died */
 	uv_idle_t idle;	    /* the spin window */
+	/*
+	 * While calls are pending and the loop sleeps: posts the releases the
+	 * client library kept back because the release ring was full (it
+	 * posts them only on a later call into it, and the engine may be
+	 * waiting for exactly those blocks).
+	 */
+	uv_timer_t kick;
+	int kick_on;
 	/* Lifetime: the JS handle, each live result Buffer, each uv handle. */
 	int refs;
 	int open_handles;
@@ -107,7 +128,7 @@ struct bridge {
 	struct br_slot *slots;
 	uint32_t nslots;
 	/* Completions of JS calls reaped during a sync wait, for the next turn */
-	struct accel_cqe *stash;
+	struct br_stashed *stash;
 	size_t nstash, cap_stash;
 	struct accel_cqe cqes[BR_REAP_MAX];
 	/* JS side: shared Int32Array [slot, res, flags] * meta_cap + sync res */

@@ -83,6 +83,24 @@ static void start_spin(struct bridge *b)
 	update_ref(b);
 }
 
+static void on_kick(uv_timer_t *t)
+{
+	struct bridge *b = t->data;
+
+	if (b->closed)
+		return;
+	if (!has_work(b)) {
+		uv_timer_stop(&b->kick);
+		b->kick_on = 0;
+		return;
+	}
+	/* Publishes nothing new: it flushes the kept-back releases. */
+	if (!b->unpublished)
+		accel_client_submit(b->c);
+	if (accel_client_ready(b->c))
+		pump(b);
+}
+
 static void stop_spin(struct bridge *b)
 {
 	if (b->idle_on) {
@@ -99,6 +117,10 @@ static void stop_spin(struct bridge *b)
 	 */
 	if (accel_client_ready(b->c) || b->nstash || b->pm_finished)
 		pump(b);
+	if (!b->closed && has_work(b) && !b->kick_on) {
+		uv_timer_start(&b->kick, on_kick, BR_KICK_MS, BR_KICK_MS);
+		b->kick_on = 1;
+	}
 	update_ref(b);
 }
 
@@ -247,17 +269,19 @@ int br_create(napi_env env, struct accel_client *c, const struct br_opts *o,
 
 	if (napi_get_uv_event_loop(env, &b->loop) != napi_ok)
 		goto err_free;
-	b->evpoll.data = b->sockpoll.data = b->idle.data = b;
+	b->evpoll.data = b->sockpoll.data = b->idle.data = b->kick.data = b;
 	uv_poll_init(b->loop, &b->evpoll, accel_client_eventfd(c));
 	uv_poll_init(b->loop, &b->sockpoll, accel_client_sockfd(c));
 	uv_idle_init(b->loop, &b->idle);
-	b->open_handles = 3;
-	b->refs = 1 + 3; /* the JS handle and the three uv handles */
+	uv_timer_init(b->loop, &b->kick);
+	b->open_handles = 4;
+	b->refs = 1 + 4; /* the JS handle and the four uv handles */
 	uv_poll_start(&b->evpoll, UV_READABLE, on_eventfd);
 	uv_poll_start(&b->sockpoll, UV_READABLE | UV_DISCONNECT, on_socket);
 	uv_unref((uv_handle_t *)&b->evpoll);
 	uv_unref((uv_handle_t *)&b->sockpoll);
 	uv_unref((uv_handle_t *)&b->idle);
+	uv_unref((uv_handle_t *)&b->kick);
 	arm(b, 1);
 	napi_add_async_cleanup_hook(env, env_cleanup, b, &b->cleanup);
 	*out = b;
@@ -291,16 +315,21 @@ static void teardown(struct bridge *b)
 	if (b->idle_on)
 		uv_idle_stop(&b->idle);
 	b->idle_on = 0;
+	uv_timer_stop(&b->kick);
+	b->kick_on = 0;
 	/* Stop the polls before the session closes their fds. */
 	uv_poll_stop(&b->evpoll);
 	uv_poll_stop(&b->sockpoll);
 	uv_close((uv_handle_t *)&b->evpoll, on_handle_closed);
 	uv_close((uv_handle_t *)&b->sockpoll, on_handle_closed);
 	uv_close((uv_handle_t *)&b->idle, on_handle_closed);
+	uv_close((uv_handle_t *)&b->kick, on_handle_closed);
 	/* Keeps the mapping: result Buffers stay valid until destroy. */
 	accel_client_shutdown(b->c);
 	b->inflight = 0;
 	b->unpublished = 0;
+	for (size_t i = 0; i < b->nstash; i++)
+		accel_free(b->stash[i].data);
 	b->nstash = 0;
 }
 
@@ -599,17 +628,53 @@ static struct br_slot *js_slot(struct bridge *b, const struct accel_cqe *cqe)
 
 static int stash_push(struct bridge *b, const struct accel_cqe *cqe)
 {
+	struct br_stashed *e;
+	const void *p;
+
 	if (b->nstash == b->cap_stash) {
 		size_t cap = b->cap_stash ? b->cap_stash * 2 : 256;
-		struct accel_cqe *s = accel_realloc(b->stash, cap * sizeof(*s));
+		struct br_stashed *s =
+			accel_realloc(b->stash, cap * sizeof(*s));
 
 		if (!s)
 			return -ENOMEM;
 		b->stash = s;
 		b->cap_stash = cap;
 	}
-	b->stash[b->nstash++] = *cqe;
+	e = &b->stash[b->nstash];
+	e->cqe = *cqe;
+	e->data = NULL;
+	if ((cqe->flags & ACCEL_CQE_F_RESULT) &&
+	    (p = accel_client_result(b->c, cqe))) {
+		e->data = accel_malloc(cqe->out_len);
+		if (!e->data)
+			return -ENOMEM;
+		memcpy(e->data, p, cqe->out_len);
+		accel_client_release(b->c, cqe->out_off);
+	}
+	b->nstash++;
 	return 0;
+}
+
+/* The value of a stashed result copy (see br_stashed), which it frees. */
+static napi_value stashed_value(struct bridge *b, const struct accel_cqe *cqe,
+				void *data, unsigned kind, int32_t res)
+{
+	napi_value v = NULL;
+	void *copy;
+
+	if (res < 0 || kind == BR_KIND_STRING) {
+		if (napi_create_string_utf8(b->env, data, cqe->out_len, &v) !=
+		    napi_ok)
+			v = NULL;
+	} else if ((kind == BR_KIND_VIEW || kind == BR_KIND_COPY) &&
+		   cqe->out_len) {
+		if (napi_create_buffer_copy(b->env, cqe->out_len, data, &copy,
+					    &v) != napi_ok)
+			v = NULL;
+	}
+	accel_free(data);
+	return v;
 }
 
 /* One reap batch, as handed to JS. */
@@ -665,7 +730,7 @@ static void retire(struct bridge *b, struct br_slot *s)
  * retired: its input was freed when it was stashed.
  */
 static void deliver_one(struct bridge *b, struct batch *bt,
-			const struct accel_cqe *cqe, int retired)
+			const struct accel_cqe *cqe, int retired, void *data)
 {
 	struct br_slot *s = js_slot(b, cqe);
 	int final = !(cqe->flags & ACCEL_CQE_F_MORE);
@@ -674,19 +739,28 @@ static void deliver_one(struct bridge *b, struct batch *bt,
 	uint32_t slot;
 
 	if (!s) {
-		release_result(b, cqe); /* not ours: the engine is confused */
+		/* Not ours: the engine is confused. */
+		if (data)
+			accel_free(data);
+		else
+			release_result(b, cqe);
 		return;
 	}
 	slot = (uint32_t)(cqe->user_data >> 2);
 	if (final && !retired)
 		retire(b, s);
 	if (s->state == BR_SLOT_ABANDONED) {
-		release_result(b, cqe);
+		if (data)
+			accel_free(data);
+		else
+			release_result(b, cqe);
 		if (!final)
 			return;
 		/* JS still holds the slot: tell it the slot is free. */
 		res = -ACCEL_E_CANCELLED;
 		v = NULL;
+	} else if (data) {
+		v = stashed_value(b, cqe, data, s->kind, res);
 	} else {
 		v = br_result_value(b, cqe, s->kind, &res);
 	}
@@ -733,13 +807,17 @@ static int pump(struct bridge *b)
 	 * while it handles this batch.
 	 */
 	if (b->nstash) {
-		struct accel_cqe *st = b->stash;
+		struct br_stashed *st = b->stash;
 		size_t n = b->nstash, cap = b->cap_stash;
 
 		b->stash = NULL;
 		b->nstash = b->cap_stash = 0;
-		for (size_t i = 0; i < n && !b->closed; i++)
-			deliver_one(b, &bt, &st[i], 1);
+		for (size_t i = 0; i < n; i++) {
+			if (b->closed)
+				accel_free(st[i].data);
+			else
+				deliver_one(b, &bt, &st[i].cqe, 1, st[i].data);
+		}
 		if (!b->stash) {
 			b->stash = st; /* keep the allocation */
 			b->cap_stash = cap;
@@ -761,7 +839,7 @@ static int pump(struct bridge *b)
 		reaped += n;
 		for (int i = 0; i < n && !b->closed; i++)
 			if (!handle_internal(b, &b->cqes[i]))
-				deliver_one(b, &bt, &b->cqes[i], 0);
+				deliver_one(b, &bt, &b->cqes[i], 0, NULL);
 		if (b->closed)
 			break;
 		if (b->pm_deferred && ping_many_fill(b) &&
@@ -867,6 +945,24 @@ static int sort_sync(struct bridge *b, const struct accel_cqe *cqes, int n,
 	return found;
 }
 
+/*
+ * Sync waits sleep in slices: between them, the releases the client library
+ * kept back (release ring full) are posted, since the engine may be waiting
+ * for exactly those blocks to produce the result we wait for.
+ */
+static int wait_ready(struct bridge *b)
+{
+	for (;;) {
+		int ret = accel_client_wait(b->c, BR_KICK_MS * 1000000ll);
+
+		if (ret != 0)
+			return ret;
+		ret = accel_client_submit(b->c);
+		if (ret < 0)
+			return ret;
+	}
+}
+
 /* After a sync call: whatever it stashed is delivered on the next turn. */
 static void after_sync(struct bridge *b)
 {
@@ -891,7 +987,7 @@ int br_wait_some(struct bridge *b)
 	}
 	if (!b->inflight)
 		return -ACCEL_E_NO_SPACE; /* nothing will complete */
-	ret = accel_client_wait(b->c, -1);
+	ret = wait_ready(b);
 	if (ret < 0)
 		return ret;
 	n = accel_client_reap(b->c, cqes, 64);
@@ -923,7 +1019,7 @@ int br_call_sync(struct bridge *b, uint16_t op, uint64_t in_off,
 		goto out_free;
 	b->unpublished = 0;
 	while (!found) {
-		ret = accel_client_wait(b->c, -1);
+		ret = wait_ready(b);
 		if (ret < 0)
 			goto out_free;
 		ret = accel_client_reap(b->c, cqes, 64);
