@@ -59,6 +59,7 @@ static void help(FILE *f)
 		"  --mem BYTES       memory limit (K/M/G suffixes)\n"
 		"  --pids N          process limit\n"
 		"  --cpu SECONDS     CPU time limit\n"
+		"  --cpu-percent N   CPU bandwidth, percent of one CPU (cgroup)\n"
 		"  --private-tmp     fresh /tmp\n"
 		"  --require LAYER   fail unless LAYER is in force "
 		"(repeatable)\n"
@@ -254,6 +255,7 @@ int accel_cmd_exec(int argc, char **argv)
 		{ "mem", required_argument, NULL, 'M' },
 		{ "pids", required_argument, NULL, 'P' },
 		{ "cpu", required_argument, NULL, 'C' },
+		{ "cpu-percent", required_argument, NULL, 'B' },
 		{ "private-tmp", no_argument, NULL, 'T' },
 		{ "require", required_argument, NULL, 'q' + 256 },
 		{ "disable", required_argument, NULL, 'D' },
@@ -358,6 +360,9 @@ int accel_cmd_exec(int argc, char **argv)
 			break;
 		case 'C':
 			pol.cpu_ms = strtoull(optarg, NULL, 10) * 1000;
+			break;
+		case 'B':
+			pol.cpu_percent = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
 		case 'T':
 			pol.flags |= ACCEL_SANDBOX_F_PRIVATE_TMP;

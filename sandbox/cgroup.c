@@ -147,7 +147,7 @@ int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 {
 	const struct accel_sandbox_features *f = accel_sandbox_probe();
 	char name[64], val[32];
-	int ret = 0, v2_mem = 0, v2_pids = 0;
+	int ret = 0, v2_mem = 0, v2_pids = 0, v2_cpu = 0;
 
 	memset(cg, 0, sizeof(*cg));
 	cg->v2_fd = -1;
@@ -158,9 +158,11 @@ int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 		v2_mem = sb->mem_bytes &&
 			 has_controller(f->cgroup_v2, "memory");
 		v2_pids = sb->pids_max && has_controller(f->cgroup_v2, "pids");
+		v2_cpu = sb->cpu_percent && has_controller(f->cgroup_v2, "cpu");
 		ret = make(cg, f->cgroup_v2, name,
 			   SBX_CG_V2 | (v2_mem ? SBX_CG_MEM : 0) |
-				   (v2_pids ? SBX_CG_PIDS : 0));
+				   (v2_pids ? SBX_CG_PIDS : 0) |
+				   (v2_cpu ? SBX_CG_CPU : 0));
 		if (ret)
 			goto err;
 		cg->version = 2;
@@ -183,6 +185,12 @@ int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 			if (ret == -ENOENT)
 				ret = 0;
 		}
+		if (!ret && v2_cpu) {
+			/* quota per 100 ms period */
+			snprintf(val, sizeof(val), "%llu 100000",
+				 (unsigned long long)sb->cpu_percent * 1000);
+			ret = write_at(cg->dir[0], "cpu.max", val);
+		}
 		if (!ret && v2_pids) {
 			snprintf(val, sizeof(val), "%llu",
 				 (unsigned long long)sb->pids_max);
@@ -197,6 +205,22 @@ int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 			snprintf(val, sizeof(val), "%llu",
 				 (unsigned long long)sb->pids_max);
 			ret = write_at(cg->dir[cg->n_dir - 1], "pids.max", val);
+		}
+		if (ret)
+			goto err;
+		if (!cg->version)
+			cg->version = 1;
+	}
+	if (sb->cpu_percent && !v2_cpu && f->cgroup_v1_cpu[0]) {
+		ret = make(cg, f->cgroup_v1_cpu, name, SBX_CG_CPU);
+		if (!ret)
+			ret = write_at(cg->dir[cg->n_dir - 1],
+				       "cpu.cfs_period_us", "100000");
+		if (!ret) {
+			snprintf(val, sizeof(val), "%llu",
+				 (unsigned long long)sb->cpu_percent * 1000);
+			ret = write_at(cg->dir[cg->n_dir - 1],
+				       "cpu.cfs_quota_us", val);
 		}
 		if (ret)
 			goto err;

@@ -227,8 +227,9 @@ static uint32_t choose_layers(const struct accel_sandbox_policy *p,
 	 * namespace to die with. */
 	cg_mem = p->mem_bytes && f->cgroup_v1_memory[0];
 	cg_pids = p->pids_max && f->cgroup_v1_pids[0];
-	if (!(cg_mem || cg_pids || (p->mem_bytes && f->cgroup_v2[0]) ||
-	      (p->pids_max && f->cgroup_v2[0]) ||
+	if (!(cg_mem || cg_pids || (p->cpu_percent && f->cgroup_v1_cpu[0]) ||
+	      ((p->mem_bytes || p->pids_max || p->cpu_percent) &&
+	       f->cgroup_v2[0]) ||
 	      !(want & ACCEL_SANDBOX_L_PIDNS)))
 		want &= ~ACCEL_SANDBOX_L_CGROUP;
 	return want;
@@ -248,7 +249,7 @@ static uint32_t wanted_layers(const struct accel_sandbox_policy *p)
 		w &= ~ACCEL_SANDBOX_L_LANDLOCK_NET;
 	if (p->flags & ACCEL_SANDBOX_F_NO_NOTIFY)
 		w &= ~ACCEL_SANDBOX_L_SECCOMP_NOTIFY;
-	if (!p->mem_bytes && !p->pids_max)
+	if (!p->mem_bytes && !p->pids_max && !p->cpu_percent)
 		w &= ~ACCEL_SANDBOX_L_CGROUP;
 	/* Disabling a layer also gives up what depends on it. */
 	if (!(w & ACCEL_SANDBOX_L_LANDLOCK_FS))
@@ -303,7 +304,8 @@ int accel_sandbox_policy_compile(const struct accel_sandbox_policy *p,
 	if (p->net > ACCEL_SANDBOX_NET_FULL || (p->n_read && !p->read) ||
 	    (p->n_write && !p->write) || (p->n_deny && !p->deny) ||
 	    (p->n_readonly && !p->readonly) ||
-	    (p->n_env_allow && !p->env_allow))
+	    (p->n_env_allow && !p->env_allow) || p->resv ||
+	    p->cpu_percent > 100000)
 		return -ACCEL_E_SANDBOX_POLICY;
 	sb = accel_calloc(1, sizeof(*sb));
 	if (!sb)
@@ -313,6 +315,7 @@ int accel_sandbox_policy_compile(const struct accel_sandbox_policy *p,
 	sb->flags = p->flags;
 	sb->mem_bytes = p->mem_bytes;
 	sb->pids_max = p->pids_max;
+	sb->cpu_percent = p->cpu_percent;
 	sb->landlock_abi = f->landlock_abi;
 
 	ret = resolve(p->n_read ? p->read : root, p->n_read ? p->n_read : 1, 0,

@@ -130,6 +130,21 @@ static uint32_t probe_ns(void)
 	return ok;
 }
 
+/* True when the comma-separated list holds name ("cpu" is not "cpuset"). */
+static int has_token(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (*list) {
+		size_t l = strcspn(list, ",");
+
+		if (l == n && !strncmp(list, name, n))
+			return 1;
+		list += l + (list[l] == ',');
+	}
+	return 0;
+}
+
 /* Finds our own cgroup in a hierarchy ("0::/x" for v2, "4:memory:/x"). */
 static int own_cgroup(const char *controller, char *out, size_t len)
 {
@@ -147,7 +162,7 @@ static int own_cgroup(const char *controller, char *out, size_t len)
 		*c2 = '\0';
 		path = c2 + 1;
 		path[strcspn(path, "\n")] = '\0';
-		if (controller ? strstr(c1 + 1, controller) != NULL :
+		if (controller ? has_token(c1 + 1, controller) :
 				 c1[1] == '\0') {
 			snprintf(out, len, "%s", path);
 			found = 1;
@@ -242,6 +257,8 @@ static void probe_all(void)
 	probe_cgroup_dir("/sys/fs/cgroup/memory", "memory",
 			 features.cgroup_v1_memory,
 			 sizeof(features.cgroup_v1_memory));
+	probe_cgroup_dir("/sys/fs/cgroup/cpu", "cpu", features.cgroup_v1_cpu,
+			 sizeof(features.cgroup_v1_cpu));
 	if (features.cgroup_v2[0])
 		features.cgroup_version = 2;
 	else if (features.cgroup_v1_pids[0] || features.cgroup_v1_memory[0])
@@ -251,6 +268,7 @@ static void probe_all(void)
 	accel__sbx_cgroup_sweep(features.cgroup_v2);
 	accel__sbx_cgroup_sweep(features.cgroup_v1_pids);
 	accel__sbx_cgroup_sweep(features.cgroup_v1_memory);
+	accel__sbx_cgroup_sweep(features.cgroup_v1_cpu);
 	probe_uring();
 }
 

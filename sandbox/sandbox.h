@@ -82,6 +82,7 @@ struct accel_sandbox_features {
 	char cgroup_v2[256];
 	char cgroup_v1_pids[256];
 	char cgroup_v1_memory[256];
+	char cgroup_v1_cpu[256];
 };
 
 /*
@@ -147,9 +148,13 @@ struct accel_sandbox_policy {
 	const char *const *env_allow;
 	size_t n_env_allow;
 	/* Limits; 0 means unlimited / the default. */
-	uint64_t mem_bytes;   /* cgroup memory limit, else RLIMIT_AS */
-	uint64_t pids_max;    /* cgroup pids.max, else RLIMIT_NPROC */
-	uint64_t cpu_ms;      /* RLIMIT_CPU (rounded up to seconds) */
+	uint64_t mem_bytes; /* cgroup memory limit, else RLIMIT_AS */
+	uint64_t pids_max;  /* cgroup pids.max, else RLIMIT_NPROC */
+	uint64_t cpu_ms;    /* RLIMIT_CPU (rounded up to seconds) */
+	/* CPU bandwidth in percent of one CPU (cgroup cpu.max, or the v1
+	 * cpu controller's CFS quota); 0: unlimited. Needs a cgroup. */
+	uint32_t cpu_percent;
+	uint32_t resv;	      /* 0 */
 	uint64_t fsize_bytes; /* RLIMIT_FSIZE */
 	uint64_t nofile;      /* RLIMIT_NOFILE */
 };

@@ -88,6 +88,7 @@ struct accel_sandbox {
 	int n_rl;
 	uint64_t mem_bytes;
 	uint64_t pids_max;
+	uint32_t cpu_percent;
 	char **env_allow;
 	size_t n_env_allow;
 	char **read, **write, **deny, **readonly;
@@ -152,10 +153,10 @@ int accel__sbx_netns_child(const struct sbx_child *c);
 /* cgroup.c */
 struct sbx_cgroup {
 	int version;	  /* 0 none, 1, 2 */
-	char dir[3][320]; /* created directories (v2, or v1 pids, memory) */
-	uint32_t what[3]; /* SBX_CG_* of each directory */
+	char dir[4][320]; /* created directories (v2, v1 pids, memory, cpu) */
+	uint32_t what[4]; /* SBX_CG_* of each directory */
 	int n_dir;
-	int procs_fd[3]; /* cgroup.procs of each, for the child */
+	int procs_fd[4]; /* cgroup.procs of each, for the child */
 	int n_procs;
 	int v2_fd; /* the v2 directory (clone3 CLONE_INTO_CGROUP), or -1 */
 };
@@ -163,6 +164,7 @@ struct sbx_cgroup {
 #define SBX_CG_V2   (1u << 0)
 #define SBX_CG_MEM  (1u << 1) /* memory limit and peak live here */
 #define SBX_CG_PIDS (1u << 2) /* pids limit lives here */
+#define SBX_CG_CPU  (1u << 3) /* cpu bandwidth limit lives here */
 int accel__sbx_cgroup_create(const struct accel_sandbox *sb,
 			     struct sbx_cgroup *cg);
 void accel__sbx_cgroup_kill(const struct sbx_cgroup *cg, int sig);

@@ -661,3 +661,27 @@ Test(sandbox_core, private_tmp)
 	accel_sandbox_result_free(&r);
 	accel_sandbox_destroy(sb);
 }
+
+/* The CPU bandwidth limit is in the cgroup the command runs in: it reads
+ * its own quota back. */
+Test(sandbox_core, cpu_bandwidth_in_cgroup)
+{
+	struct accel_sandbox_policy p = { .cpu_percent = 20 };
+	struct accel_sandbox *sb;
+	struct accel_sandbox_result r;
+
+	if (!accel_sandbox_probe()->cgroup_v1_cpu[0])
+		cr_skip_test("no writable v1 cpu controller");
+	sb = compile(&p);
+	cr_assert_eq(
+		sh(sb,
+		   "d=$(grep -E '^[0-9]+:cpu:' /proc/self/cgroup | "
+		   "cut -d: -f3); cat /sys/fs/cgroup/cpu$d/cpu.cfs_quota_us "
+		   "/sys/fs/cgroup/cpu$d/cpu.cfs_period_us",
+		   &r, 10000),
+		0);
+	cr_expect_str_eq(out0(&r), "20000\n100000\n", "stderr: %s", out1(&r));
+	cr_expect(r.layers & ACCEL_SANDBOX_L_CGROUP);
+	accel_sandbox_result_free(&r);
+	accel_sandbox_destroy(sb);
+}
