@@ -76,7 +76,13 @@ void twrite(const char *path, const char *p, size_t len)
 
 char *trun(const char *cmd, size_t *len, int *status)
 {
-	FILE *f = popen(cmd, "r");
+	FILE *f;
+
+	/* The reference tools must not see a user's or the system's git
+	 * configuration (diff.algorithm, merge.conflictStyle, ...). */
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
+	f = popen(cmd, "r");
 	size_t cap = 1 << 16, n = 0, r;
 	char *p = malloc(cap);
 

@@ -226,10 +226,11 @@ Test(diff_pairs, unified_equals_git_diff, .timeout = 600)
 		const uint32_t ih = ACCEL_DIFF_INDENT_HEURISTIC;
 
 		if (alen <= tmax_input() && blen <= tmax_input()) {
-			git_equal(&v[i], a, alen, b, blen, ACCEL_DIFF_MYERS, 0,
-				  "--no-indent-heuristic");
+			git_equal(
+				&v[i], a, alen, b, blen, ACCEL_DIFF_MYERS, 0,
+				"--diff-algorithm=myers --no-indent-heuristic");
 			git_equal(&v[i], a, alen, b, blen, ACCEL_DIFF_MYERS, ih,
-				  "--indent-heuristic");
+				  "--diff-algorithm=myers --indent-heuristic");
 			git_equal(&v[i], a, alen, b, blen, ACCEL_DIFF_PATIENCE,
 				  ih, "--indent-heuristic --patience");
 			git_equal(&v[i], a, alen, b, blen, ACCEL_DIFF_HISTOGRAM,
