@@ -267,6 +267,7 @@ class Engine {
 			await eng.#attach(native.attach, mine, opts);
 		} catch (e) {
 			/* After the kill, 'exit' or 'error' settles exited. */
+			child.ref();
 			child.kill('SIGKILL');
 			await exited;
 			if (spawnError) {
