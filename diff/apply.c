@@ -637,7 +637,8 @@ int accel_patch_apply(const struct accel_patch *p, uint32_t file,
 		for (fz = 0; fz <= (uint32_t)opts.fuzz; fz++) {
 			pre = ACCEL_MIN(fz, lead);
 			suf = ACCEL_MIN(fz, trail);
-			if (fz && pre + suf == 0)
+			/* More fuzz than context changes nothing. */
+			if (fz && fz > ACCEL_MAX(lead, trail))
 				break;
 			where = locate(&t, pl, oldidx, nold, pre, suf,
 				       guess + pre, lo, opts.flags);
