@@ -50,8 +50,9 @@
 #define BR_REAP_MAX    256
 #define BR_SPIN_PROBE  64 /* every n-th flush opens the full window */
 #define BR_SPIN_MIN_NS 1000
-#define BR_KICK_MS     1 /* kick period while calls are pending */
-#define BR_KICK_MS     1 /* shorter windows are not worth a turn */
+#define BR_KICK_MS     1  /* first kick period while calls are pending */
+#define BR_KICK_MAX_MS 64 /* the period doubles up to this */
+#define BR_KICK_MS     1  /* shorter windows are not worth a turn */
 
 enum br_slot_state {
 	BR_SLOT_FREE,
@@ -97,6 +98,7 @@ struct bridge {
 	 */
 	uv_timer_t kick;
 	int kick_on;
+	uint32_t kick_ms; /* next period: 1 ms after a release, doubling */
 	/* Lifetime: the JS handle, each live result Buffer, each uv handle. */
 	int refs;
 	int open_handles;

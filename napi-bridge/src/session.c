@@ -87,18 +87,29 @@ static void on_kick(uv_timer_t *t)
 {
 	struct bridge *b = t->data;
 
-	if (b->closed)
+	b->kick_on = 0;
+	if (b->closed || !has_work(b))
 		return;
-	if (!has_work(b)) {
-		uv_timer_stop(&b->kick);
-		b->kick_on = 0;
-		return;
-	}
 	/* Publishes nothing new: it flushes the kept-back releases. */
 	if (!b->unpublished)
 		accel_client_submit(b->c);
 	if (accel_client_ready(b->c))
 		pump(b);
+	if (b->closed || !has_work(b) || b->kick_on)
+		return;
+	/* Long ops: back off, a release resets the period. */
+	b->kick_ms = ACCEL_MIN(b->kick_ms * 2, BR_KICK_MAX_MS);
+	uv_timer_start(&b->kick, on_kick, b->kick_ms, 0);
+	b->kick_on = 1;
+}
+
+/* A block went back: kick soon if it may have been kept back. */
+static void kick_soon(struct bridge *b)
+{
+	if (b->closed || !b->kick_on || b->kick_ms == BR_KICK_MS)
+		return;
+	b->kick_ms = BR_KICK_MS;
+	uv_timer_start(&b->kick, on_kick, b->kick_ms, 0);
 }
 
 static void stop_spin(struct bridge *b)
@@ -118,7 +129,8 @@ static void stop_spin(struct bridge *b)
 	if (accel_client_ready(b->c) || b->nstash || b->pm_finished)
 		pump(b);
 	if (!b->closed && has_work(b) && !b->kick_on) {
-		uv_timer_start(&b->kick, on_kick, BR_KICK_MS, BR_KICK_MS);
+		b->kick_ms = BR_KICK_MS;
+		uv_timer_start(&b->kick, on_kick, b->kick_ms, 0);
 		b->kick_on = 1;
 	}
 	update_ref(b);
@@ -465,8 +477,10 @@ static void view_finalize(napi_env env, void *data, void *hint)
 	struct bridge *b = v->b;
 	int64_t adj;
 
-	if (!b->closed)
+	if (!b->closed) {
 		accel_client_release(b->c, v->off);
+		kick_soon(b);
+	}
 	b->view_bytes -= v->len;
 	if (env)
 		napi_adjust_external_memory(
