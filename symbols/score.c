@@ -284,6 +284,11 @@ static int v1_bits(const struct pattern *p, const uint8_t *t, uint32_t n,
 		raw[k] = b;
 		fold[k] = _mm_or_si128(b, _mm_and_si128(up, bit));
 	}
+	/*
+	 * Masks are built in query order and the forward scan runs along:
+	 * most candidates fail, and they fail before the last character.
+	 */
+	cur = -1;
 	for (uint32_t i = 0; i < m; i++) {
 		const __m128i *src = p->exact[i] ? raw : fold;
 		__m128i c = _mm_set1_epi8(
@@ -297,12 +302,9 @@ static int v1_bits(const struct pattern *p, const uint8_t *t, uint32_t n,
 					  << (16 * (k & 3));
 		if (n & 63)
 			occ[i][nw - 1] &= (1ull << (n & 63)) - 1;
-	}
-	/* Forward: the end of the first greedy match. */
-	cur = -1;
-	for (uint32_t i = 0; i < m; i++)
 		if ((cur = next_bit(occ[i], nw, cur + 1)) < 0)
 			return 0;
+	}
 	/* Backward from there: the latest start. */
 	{
 		int end = cur + 1;
