@@ -61,6 +61,8 @@ static void help(FILE *f)
 		"  --cpu SECONDS     CPU time limit\n"
 		"  --cpu-percent N   CPU bandwidth, percent of one CPU (cgroup)\n"
 		"  --private-tmp     fresh /tmp\n"
+		"  --trace-writes    report writes attempted outside the "
+		"writable roots\n"
 		"  --require LAYER   fail unless LAYER is in force "
 		"(repeatable)\n"
 		"  --disable LAYER   do not use LAYER (repeatable)\n"
@@ -257,6 +259,7 @@ int accel_cmd_exec(int argc, char **argv)
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "cpu-percent", required_argument, NULL, 'B' },
 		{ "private-tmp", no_argument, NULL, 'T' },
+		{ "trace-writes", no_argument, NULL, 'W' },
 		{ "require", required_argument, NULL, 'q' + 256 },
 		{ "disable", required_argument, NULL, 'D' },
 		{ "cap", required_argument, NULL, 'k' },
@@ -366,6 +369,9 @@ int accel_cmd_exec(int argc, char **argv)
 			break;
 		case 'T':
 			pol.flags |= ACCEL_SANDBOX_F_PRIVATE_TMP;
+			break;
+		case 'W':
+			pol.flags |= ACCEL_SANDBOX_F_TRACE_WRITES;
 			break;
 		case 'q' + 256:
 		case 'D':

@@ -681,8 +681,8 @@ static int drive_poll(struct accel_sandbox_proc *p,
 				break;
 			case K_LISTENER:
 				if ((r & POLLIN) &&
-				    accel__sbx_seccomp_handle(p->listener,
-							      res) == 0)
+				    accel__sbx_seccomp_handle(
+					    p->sb, p->listener, res) == 0)
 					break;
 				if (r & (POLLHUP | POLLERR))
 					close_fd(&p->listener);
@@ -773,7 +773,7 @@ static void uring_cqe(struct accel_sandbox_proc *p, struct uring_state *u,
 		break;
 	case K_LISTENER:
 		if (r > 0 && (r & POLLIN) &&
-		    accel__sbx_seccomp_handle(p->listener, res) == 0)
+		    accel__sbx_seccomp_handle(p->sb, p->listener, res) == 0)
 			break;
 		if (r < 0 || (r & (POLLHUP | POLLERR)))
 			close_fd(&p->listener);

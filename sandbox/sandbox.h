@@ -106,6 +106,14 @@ enum accel_sandbox_net {
 #define ACCEL_SANDBOX_F_NO_NOTIFY (1u << 1)
 /* Use a network namespace even for NET_NONE (costs ~0.6 ms per exec). */
 #define ACCEL_SANDBOX_F_NETNS_FOR_NONE (1u << 2)
+/*
+ * Report attempts to create, change or remove paths outside the writable
+ * roots (or in denied/protected paths) as ACCEL_SANDBOX_V_WRITE violations.
+ * Each such syscall (open for writing, mkdir, unlink, rename, ...) makes a
+ * round trip through the engine; the kernel's layers still decide. Needs
+ * seccomp user notification.
+ */
+#define ACCEL_SANDBOX_F_TRACE_WRITES (1u << 3)
 
 /*
  * A policy as the caller writes it. Path lists are absolute paths; they are
@@ -246,6 +254,8 @@ enum accel_sandbox_violation_kind {
 	ACCEL_SANDBOX_V_SOCKET = 2, /* a socket family the policy forbids */
 	ACCEL_SANDBOX_V_NAMESPACE = 3, /* unshare/setns/clone of a namespace */
 	ACCEL_SANDBOX_V_IOCTL = 4,     /* TIOCSTI and friends */
+	/* A write outside the roots, "mkdir /etc/x" (F_TRACE_WRITES). */
+	ACCEL_SANDBOX_V_WRITE = 5,
 };
 
 struct accel_sandbox_violation {

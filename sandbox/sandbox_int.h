@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/resource.h>
 
+#include "accel_compiler.h"
 #include "sandbox.h"
 
 /* Landlock uapi, defined here because Debian 12's headers stop at ABI 2. */
@@ -141,8 +142,18 @@ long accel__sbx_ll_create(const void *attr, size_t size, uint32_t flags);
 /* seccomp.c */
 int accel__sbx_seccomp_compile(struct accel_sandbox *sb);
 int accel__sbx_seccomp_child(const struct sbx_child *c);
-/* Receives one notification, records it in res, denies it. */
-int accel__sbx_seccomp_handle(int listener, struct accel_sandbox_result *res);
+/* Receives one notification, records it in res, denies it (or, for a
+ * traced write, lets the kernel decide). */
+int accel__sbx_seccomp_handle(const struct accel_sandbox *sb, int listener,
+			      struct accel_sandbox_result *res);
+
+/* trace.c: write tracing (F_TRACE_WRITES). */
+struct seccomp_notif;
+int accel__sbx_trace_rules(void *filter);
+/* 0: not traced; 1: traced, nothing to report; 2: traced, v filled. */
+int accel__sbx_trace_check(const struct accel_sandbox *sb,
+			   const struct seccomp_notif *req, const char *name,
+			   struct accel_sandbox_violation *v);
 
 /* ns.c */
 int accel__sbx_mounts_compile(struct accel_sandbox *sb);

@@ -183,6 +183,8 @@ int accel__sbx_seccomp_compile(struct accel_sandbox *sb)
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (!ret)
 		ret = add_rules(ctx, deny, sb->net);
+	if (!ret && sb->notify && (sb->flags & ACCEL_SANDBOX_F_TRACE_WRITES))
+		ret = accel__sbx_trace_rules(ctx);
 	if (ret)
 		goto out;
 	fd = memfd_create("accel-seccomp", MFD_CLOEXEC);
@@ -288,11 +290,8 @@ static const char *type_name(uint64_t type)
 }
 
 static void describe(struct accel_sandbox_violation *v,
-		     const struct seccomp_notif *req)
+		     const struct seccomp_notif *req, const char *n)
 {
-	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
-						      req->data.nr);
-	const char *n = name ? name : "?";
 	const char *fam;
 
 	v->nr = req->data.nr;
@@ -324,24 +323,41 @@ static void describe(struct accel_sandbox_violation *v,
 		v->kind = ACCEL_SANDBOX_V_SYSCALL;
 		snprintf(v->what, sizeof(v->what), "%s", n);
 	}
-	free(name);
 }
 
-int accel__sbx_seccomp_handle(int listener, struct accel_sandbox_result *res)
+int accel__sbx_seccomp_handle(const struct accel_sandbox *sb, int listener,
+			      struct accel_sandbox_result *res)
 {
 	struct seccomp_notif req;
 	struct seccomp_notif_resp resp;
 	struct accel_sandbox_violation v = { 0 };
+	char *name;
+	int traced;
 
 	memset(&req, 0, sizeof(req));
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
 		return -errno; /* ENOENT: the caller died meanwhile */
-	describe(&v, &req);
+	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, req.data.nr);
 	memset(&resp, 0, sizeof(resp));
 	resp.id = req.id;
-	resp.error = v.kind == ACCEL_SANDBOX_V_SOCKET ? -EACCES : -EPERM;
+	v.nr = req.data.nr;
+	v.pid = (int32_t)req.pid;
+	for (int i = 0; i < 3; i++)
+		v.args[i] = req.data.args[i];
+	traced = accel__sbx_trace_check(sb, &req, name ? name : "?", &v);
+	if (traced) {
+		/* A traced write: the kernel decides, we only watched. */
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	} else {
+		describe(&v, &req, name ? name : "?");
+		resp.error = v.kind == ACCEL_SANDBOX_V_SOCKET ? -EACCES :
+								-EPERM;
+	}
+	free(name);
 	/* ENOENT here means the target was killed; nothing to answer. */
 	ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	if (traced == 1)
+		return 0;
 	res->flags |= ACCEL_SANDBOX_R_VIOLATIONS;
 	if (res->n_violations < ACCEL_SANDBOX_MAX_VIOLATIONS)
 		res->violations[res->n_violations++] = v;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accel_compiler.h"
 #include "accel_err.h"
 #include "sandbox.h"
 

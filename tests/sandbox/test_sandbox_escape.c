@@ -657,3 +657,58 @@ Test(sandbox_escape, engine_kill9_leaves_nothing_unprivileged)
 {
 	engine_killed(1);
 }
+
+/* With write tracing the report lists each write outside the roots (and
+ * into protected paths) while writes inside pass unreported; all the
+ * outside writes still fail. */
+Test(sandbox_escape, writes_outside_are_reported)
+{
+	struct env e;
+	struct accel_sandbox_result r;
+	char want[3][320], path[300];
+	int found[3] = { 0 }, inside = 0;
+
+	env_make(&e);
+	if (!(accel_sandbox_probe()->layers & ACCEL_SANDBOX_L_SECCOMP_NOTIFY))
+		cr_skip_test("no seccomp user notification");
+	e.p.flags |= ACCEL_SANDBOX_F_TRACE_WRITES;
+	attack(&e, &r,
+	       "cd %s; echo ok > inside.txt; mkdir sub; rm inside.txt; "
+	       "echo pwn > ../out/new; mkdir /etc/accel-evil-%d; "
+	       "echo x > .git/hooks/pre-push; true",
+	       e.t.w, getpid());
+	snprintf(want[0], sizeof(want[0]), "%s/new", e.t.out);
+	snprintf(want[1], sizeof(want[1]), "mkdir /etc/accel-evil-%d",
+		 getpid());
+	snprintf(want[2], sizeof(want[2]), "%s/pre-push", e.hooks);
+	for (uint32_t i = 0; i < r.n_violations; i++) {
+		const char *w = r.violations[i].what;
+
+		if (r.violations[i].kind != ACCEL_SANDBOX_V_WRITE)
+			continue;
+		cr_log_info("violation: %s", w);
+		/* what keeps the tail of long paths. */
+		for (int k = 0; k < 3; k++) {
+			const char *tail = want[k] + strlen(want[k]) -
+					   ACCEL_MIN(strlen(want[k]), 20);
+
+			if (strstr(w, tail))
+				found[k] = 1;
+		}
+		if (strstr(w, "inside.txt") || strstr(w, "/sub"))
+			inside = 1;
+	}
+	cr_expect(found[0], "write to %s not reported", want[0]);
+	cr_expect(found[1], "%s not reported", want[1]);
+	cr_expect(found[2], "write to %s not reported", want[2]);
+	cr_expect_not(inside, "a write inside the root was reported");
+	/* The writes outside still failed; the ones inside worked. */
+	snprintf(path, sizeof(path), "%s/new", e.t.out);
+	cr_expect_not(exists(path));
+	snprintf(path, sizeof(path), "/etc/accel-evil-%d", getpid());
+	cr_expect_not(exists(path));
+	snprintf(path, sizeof(path), "%s/sub", e.t.w);
+	cr_expect(exists(path));
+	accel_sandbox_result_free(&r);
+	tree_rm(&e.t);
+}
