@@ -4,10 +4,12 @@
  *
  * usage: tokens_bench DATA_DIR FILE... [--repeat N]
  *   DATA_DIR holds cl100k_base.tiktoken and o200k_base.tiktoken
- *   (scripts/tokenizer-data.sh). For each encoding prints load time, count
- *   and encode MB/s over the concatenation of the files (best of N runs),
- *   then the pathological inputs: 1 MB of one repeated character, of
- *   spaces, of newlines mixed with spaces, and of one CJK character.
+ *   (scripts/tokenizer-data.sh). A FILE may be a parity corpus written by
+ *   tests/tokenizer/oracle.mjs ("TOKORCL1"): its documents are used. For
+ *   each encoding prints load time, count and encode MB/s with one call per
+ *   document (best of N runs), then the pathological inputs: 1 MB of one
+ *   repeated character, of spaces, of newlines mixed with spaces, and of
+ *   one CJK character.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -27,6 +29,54 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Documents: [start, end) offsets into the text. */
+static size_t *doc_off;
+static size_t n_docs;
+
+static void add_doc(size_t start)
+{
+	doc_off = realloc(doc_off, (n_docs + 2) * sizeof(*doc_off));
+	if (!doc_off)
+		exit(1);
+	doc_off[n_docs++] = start;
+}
+
+static uint32_t rd32(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/*
+ * Keeps only the document texts of a parity corpus file held in
+ * buf[base, *len): the names and oracle id lists are dropped.
+ */
+static void corpus_docs(char *buf, size_t base, size_t *len)
+{
+	size_t off = base + 12, o = base, end = *len;
+	uint32_t n = rd32(buf + base + 8);
+
+	for (uint32_t d = 0; d < n && off + 8 <= end; d++) {
+		uint32_t tl;
+
+		off += 4 + rd32(buf + off);
+		tl = rd32(buf + off);
+		off += 4;
+		add_doc(o);
+		memmove(buf + o, buf + off, tl);
+		o += tl;
+		off += tl;
+		for (int k = 0; k < 8; k++) {
+			uint32_t c = rd32(buf + off);
+
+			off += 4 + (c == UINT32_MAX ? 0 : (size_t)c * 4);
+		}
+	}
+	*len = o;
+}
+
 static char *slurp(const char *path, char *buf, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -42,37 +92,57 @@ static char *slurp(const char *path, char *buf, size_t *len)
 		fprintf(stderr, "tokens_bench: cannot read %s\n", path);
 		exit(1);
 	}
-	*len += (size_t)n;
 	fclose(f);
+	if (n >= 12 && !memcmp(buf + *len, "TOKORCL1", 8)) {
+		size_t end = *len + (size_t)n;
+
+		corpus_docs(buf, *len, &end);
+		*len = end;
+	} else {
+		add_doc(*len);
+		*len += (size_t)n;
+	}
 	return buf;
 }
 
 /* Best time of `repeat` runs of count (encode when ids is not NULL). */
-static double timed(const struct accel_tokenizer *tok, const char *s,
-		    size_t n, struct accel_tokenizer_ids *ids, int repeat,
+static double timed(const struct accel_tokenizer *tok, const char *s, size_t n,
+		    int docs, struct accel_tokenizer_ids *ids, int repeat,
 		    uint64_t *tokens)
 {
 	struct accel_tokenizer_mode m = { 0 };
 	double best = 1e30;
 
 	for (int r = 0; r < repeat; r++) {
-		double t0 = now();
-		int ret;
+		double t0 = now(), t;
+		int ret = 0;
 
-		if (ids) {
+		*tokens = 0;
+		if (ids)
 			ids->len = 0;
-			ret = accel_tokenizer_encode(tok, s, n, &m, ids);
-			*tokens = ids->len;
-		} else {
-			ret = accel_tokenizer_count(tok, s, n, &m, tokens);
+		for (size_t d = 0; d < (docs ? n_docs : 1) && ret >= 0; d++) {
+			size_t a = docs ? doc_off[d] : 0;
+			size_t b = docs ? doc_off[d + 1] : n;
+			uint64_t c = 0;
+
+			if (ids)
+				ret = accel_tokenizer_encode(tok, s + a, b - a,
+							     &m, ids);
+			else
+				ret = accel_tokenizer_count(tok, s + a, b - a,
+							    &m, &c);
+			*tokens += c;
 		}
+		if (ids)
+			*tokens = ids->len;
 		if (ret < 0) {
 			fprintf(stderr, "tokens_bench: %s\n",
 				accel_strerror(ret));
 			exit(1);
 		}
-		if (now() - t0 < best)
-			best = now() - t0;
+		t = now() - t0;
+		if (t < best)
+			best = t;
 	}
 	return best;
 }
@@ -89,9 +159,9 @@ static void pathological(const struct accel_tokenizer *tok, const char *name,
 		memcpy(s + n, unit, ul);
 		n += ul;
 	}
-	t = timed(tok, s, n, NULL, 3, &tokens);
-	printf("  pathological %-22s %8zu bytes %8.2f ms  %7llu tokens\n",
-	       name, n, t * 1e3, (unsigned long long)tokens);
+	t = timed(tok, s, n, 0, NULL, 3, &tokens);
+	printf("  pathological %-22s %8zu bytes %8.2f ms  %7llu tokens\n", name,
+	       n, t * 1e3, (unsigned long long)tokens);
 	free(s);
 }
 
@@ -116,7 +186,9 @@ int main(int argc, char **argv)
 		text = slurp(argv[k], text, &len);
 		nfiles++;
 	}
-	printf("corpus: %d files, %.2f MB\n", nfiles, len / 1e6);
+	doc_off[n_docs] = len;
+	printf("corpus: %d files, %zu documents, %.2f MB\n", nfiles, n_docs,
+	       len / 1e6);
 	for (unsigned e = 0; e < 2; e++) {
 		struct accel_tokenizer *tok;
 		uint64_t tokens;
@@ -127,7 +199,8 @@ int main(int argc, char **argv)
 			 encs[e]);
 		t0 = now();
 		ret = accel_tokenizer_load(
-			path, (uint32_t)accel_tokenizer_encoding_from_name(encs[e]),
+			path,
+			(uint32_t)accel_tokenizer_encoding_from_name(encs[e]),
 			&tok);
 		if (ret < 0) {
 			fprintf(stderr, "tokens_bench: %s: %s\n", path,
@@ -135,10 +208,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("%s: load %.1f ms\n", encs[e], (now() - t0) * 1e3);
-		t = timed(tok, text, len, NULL, repeat, &tokens);
+		t = timed(tok, text, len, 1, NULL, repeat, &tokens);
 		printf("  count  %8.1f MB/s  %llu tokens\n", len / t / 1e6,
 		       (unsigned long long)tokens);
-		t = timed(tok, text, len, &ids, repeat, &tokens);
+		t = timed(tok, text, len, 1, &ids, repeat, &tokens);
 		printf("  encode %8.1f MB/s  %llu tokens\n", len / t / 1e6,
 		       (unsigned long long)tokens);
 		pathological(tok, "'-' x 1M", "-", 1 << 20);

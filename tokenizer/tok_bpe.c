@@ -200,9 +200,13 @@ long accel__tok_bpe_heap(const struct accel_tokenizer *tok, const uint8_t *p,
 	return parts;
 }
 
-/* Chunk size of long pieces, and how much to take back at a bad seam. */
-#define CHUNK  4096
-#define BACKUP 512
+/*
+ * Chunk size of long pieces, and how much to take back at a bad seam. The
+ * next chunk must reach past the old seam: BACKUP plus the longest token
+ * (128 bytes in o200k_base) stays below CHUNK.
+ */
+#define CHUNK  512
+#define BACKUP 256
 /*
  * Chunks already merged in this piece, by content. A run of one character
  * or of a short unit (the pathological inputs: "-" * 1M, whitespace, one
@@ -309,7 +313,5 @@ long accel__tok_bpe(const struct accel_tokenizer *tok, const uint8_t *p,
 	/* Part positions are 32-bit. */
 	if (n >= UINT32_MAX)
 		return -EOVERFLOW;
-	if (n <= CHUNK)
-		return accel__tok_bpe_heap(tok, p, n, ids);
 	return bpe_chunked(tok, p, n, ids);
 }

@@ -14,7 +14,7 @@
 #include "accel_alloc.h"
 #include "tok_int.h"
 
-#define CACHE_SLOTS 2048 /* per thread: 2048 * 88 bytes */
+#define CACHE_SLOTS 2048 /* per thread: 2048 * 160 bytes */
 
 struct cache_entry {
 	uint64_t tok_id; /* 0: empty */

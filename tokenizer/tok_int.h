@@ -184,7 +184,7 @@ static inline uint32_t accel__tok_rank(const struct accel_tokenizer *tok,
  * (tok_cache.c). get returns the number of ids (copied to ids when not
  * NULL) or -1 on a miss; put stores a result when it fits.
  */
-#define TOK_CACHE_KEY_MAX 24
+#define TOK_CACHE_KEY_MAX 48
 uint64_t accel__tok_new_id(void);
 long accel__tok_cache_get(const struct accel_tokenizer *tok, uint64_t h,
 			  const uint8_t *p, size_t n, uint32_t *ids);

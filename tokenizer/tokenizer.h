@@ -15,7 +15,7 @@
  * `const struct accel_tokenizer *` may be called from any number of threads
  * at once without locking. Calls allocate only scratch for pieces longer
  * than 96 bytes (freed before returning), the output buffers they are asked
- * to grow, and once per thread a 176 KiB cache of merged pieces (freed at
+ * to grow, and once per thread a 320 KiB cache of merged pieces (freed at
  * thread exit).
  *
  * Text is UTF-8 bytes. The pre-tokenizer follows the encoding's split
