@@ -423,7 +423,8 @@ struct accel_symbols_ws_result {
  * ones (in batches, JSON output), converts tags to symbols (ctags kinds to
  * LSP kinds, scope to container, column from the tag pattern) and upserts
  * them. Files indexed earlier under root that are gone are removed.
- * Paths in the index are root-relative. Blocks; allocates.
+ * Paths in the index are "root/relative" with root as given (trailing
+ * slashes dropped). Blocks; allocates.
  * Returns 0 with *res filled (res may be NULL), -ACCEL_E_SYM_CTAGS when
  * ctags cannot run, or -errno.
  */
