@@ -130,10 +130,13 @@ async function pingsOnly() {
 		const a = await asyncPing(eng, 20000);
 		const s = syncPing(eng, 50000);
 		const m = await pingMany(eng, 2e6);
+		const inf = eng.info;
 		console.log(`spinUs=${spinUs}: async ping p50 ${a.p50.toFixed(2)} p99 ` +
 			    `${a.p99.toFixed(2)} us | pingSync p50 ${s.p50.toFixed(2)} ` +
 			    `p99 ${s.p99.toFixed(2)} us | pingMany ` +
-			    `${(m.opsPerSec / 1e6).toFixed(2)} M ops/s`);
+			    `${(m.opsPerSec / 1e6).toFixed(2)} M ops/s | window now ` +
+			    `${inf.spinEffUs} us, ${inf.spinHits} hits, ` +
+			    `${inf.spinMisses} misses`);
 		await eng.close();
 	}
 }
