@@ -34,8 +34,14 @@
  * read-only, no_new_privs and no root capabilities across exec, Landlock
  * (filesystem, TCP ports, signal and abstract-socket scoping), seccomp last,
  * then exec. A layer the kernel lacks is left out and the result says so
- * (accel_sandbox_result.layers); a policy can list layers it requires, and
- * compiling it then fails with -ACCEL_E_SANDBOX_LAYER_MISSING instead.
+ * (accel_sandbox_result.layers and .layers_missing); a policy can list
+ * layers it requires, and compiling it then fails with
+ * -ACCEL_E_SANDBOX_LAYER_MISSING instead.
+ *
+ * Threads: the library starts four small background threads the first time
+ * an exec runs in a mount namespace; they drop the namespaces of finished
+ * execs (their teardown waits for an RCU grace period, which would
+ * otherwise delay every result). They block all signals.
  *
  * Errors are negative: -errno or -ACCEL_E_SANDBOX_* (common/errors/sandbox.def).
  */
@@ -368,7 +374,9 @@ struct accel_sandbox_drive_opts {
  * caps, answers seccomp notifications (denying and recording them), enforces
  * the timeout and cancellation by killing the whole tree (SIGTERM, then
  * SIGKILL after the grace period), and reaps. Blocks the calling thread until
- * the top process has exited and every sandboxed process is gone.
+ * the top process has exited and the rest of the tree is gone: with a pid
+ * namespace it dies with the top process; otherwise the process group and
+ * the cgroup are killed and the pipes drained for at most 500 ms.
  *
  * Fills *res and returns 0, or -errno when the ring failed (the tree is
  * killed in that case too). res->out[].data is malloc'ed: free it with
