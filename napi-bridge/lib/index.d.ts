@@ -215,3 +215,6 @@ export declare const ops: Readonly<Record<string, number>>;
 export declare function errorName(code: number): string | undefined;
 export declare const addonPath: string;
 export declare const enginePath: string;
+
+// The op modules' methods (diff, tokens, context, symbols, ...).
+import './ops';

@@ -660,6 +660,9 @@ class Engine {
 	}
 }
 
+/* The op modules' methods (lib/ops/): diff, tokens, context, symbols, ... */
+require('./ops')(Engine, { AccelError, AbortError, accelError, codes });
+
 module.exports = {
 	Engine,
 	AccelError,
