@@ -5,6 +5,7 @@
  * content hash, vanished files removed, progress reported.
  */
 #include <criterion/criterion.h>
+#include <liburing.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,4 +143,40 @@ Test(symbols_workspace, gitignore_hash_skip_and_removal, .timeout = 120)
 	accel_symbols_destroy(idx);
 	snprintf(sub, sizeof(sub), "rm -rf '%s'", dir);
 	cr_assert_eq(system(sub), 0);
+}
+
+/* Reads through an io_uring give the same index as plain reads. */
+Test(symbols_workspace, io_uring_reads_equal_plain_reads, .timeout = 120)
+{
+	struct accel_symbols *a, *b;
+	struct accel_symbols_ws_opts o = { 0 };
+	struct accel_symbols_ws_result ra, rb;
+	struct accel_symbols_stats sa, sb;
+	struct io_uring ring;
+	const char *dir = fx_ts_dir();
+
+	if (access("/usr/bin/ctags", X_OK) || !dir)
+		cr_skip_test("universal-ctags or node_modules missing");
+	if (io_uring_queue_init(64, &ring, 0))
+		cr_skip_test("io_uring unavailable");
+	cr_assert_eq(accel_symbols_create(NULL, &a), 0);
+	cr_assert_eq(accel_symbols_create(NULL, &b), 0);
+	o.root = dir;
+	cr_assert_eq(accel_symbols_index_workspace(a, &o, &ra), 0);
+	o.ring = &ring;
+	cr_assert_eq(accel_symbols_index_workspace(b, &o, &rb), 0);
+	cr_assert_eq(ra.files_indexed, rb.files_indexed);
+	cr_assert_eq(ra.symbols, rb.symbols);
+	cr_assert_eq(rb.errors, 0);
+	accel_symbols_stats(a, &sa);
+	accel_symbols_stats(b, &sb);
+	cr_assert_eq(sa.symbols, sb.symbols);
+	cr_assert_eq(sa.names, sb.names);
+	/* Same content hashes: the second pass through the ring skips all. */
+	cr_assert_eq(accel_symbols_index_workspace(b, &o, &rb), 0);
+	cr_assert_eq(rb.files_indexed, 0);
+	cr_assert_eq(rb.files_unchanged, ra.files_indexed);
+	io_uring_queue_exit(&ring);
+	accel_symbols_destroy(a);
+	accel_symbols_destroy(b);
 }
