@@ -573,7 +573,7 @@ Test(sandbox_escape, infinite_output_capped)
 	const char *yes[] = { "/usr/bin/yes", "flood", NULL };
 	const char *zero[] = { "/bin/cat", "/dev/zero", NULL };
 	struct accel_sandbox_exec req = { .argv = yes,
-					  .timeout_ms = 400,
+					  .timeout_ms = 1000,
 					  .kill_grace_ms = 100,
 					  .head_bytes = 4096,
 					  .tail_bytes = 4096 };
