@@ -24,55 +24,55 @@
 static long bpe_small(const struct accel_tokenizer *tok, const uint8_t *p,
 		      size_t n, uint32_t *ids)
 {
-	/* start[k]: first byte of part k; pair[k]: rank of parts k, k+1. */
-	uint32_t start[SMALL_PIECE + 1], pair[SMALL_PIECE + 1];
-	uint32_t id[SMALL_PIECE + 1];
-	size_t parts = n, k, best;
-	uint32_t min;
+	/*
+	 * Parts are named by their first byte and linked by nxt[] (n ends
+	 * the list); pair[k] is the rank of part k joined with the next one,
+	 * id[k] the token of part k. Links instead of array removal: a merge
+	 * costs two lookups and no memmove.
+	 */
+	uint8_t nxt[SMALL_PIECE + 1];
+	uint32_t pair[SMALL_PIECE], id[SMALL_PIECE];
+	size_t k, o = 0;
+	long parts = (long)n;
 
 	for (k = 0; k < n; k++) {
-		start[k] = (uint32_t)k;
+		nxt[k] = (uint8_t)(k + 1);
 		id[k] = tok->byte_rank[p[k]];
 	}
-	start[n] = (uint32_t)n;
 	for (k = 0; k + 1 < n; k++)
-		pair[k] = accel__tok_rank(tok, p + k, 2);
+		pair[k] = tok->pair_rank[p[k] << 8 | p[k + 1]];
 	pair[n - 1] = TOK_NO_RANK;
 
 	for (;;) {
-		min = TOK_NO_RANK;
-		best = 0;
-		for (k = 0; k + 1 < parts; k++) {
+		uint32_t min = TOK_NO_RANK;
+		size_t best = 0, before = n, prev = n, r, after;
+
+		/* The lowest rank, leftmost on a tie, and the part before it. */
+		for (k = 0; k < n; prev = k, k = nxt[k]) {
 			if (pair[k] < min) {
 				min = pair[k];
 				best = k;
+				before = prev;
 			}
 		}
 		if (min == TOK_NO_RANK)
 			break;
-		/* Merge parts best and best + 1 into the token `min`. */
+		r = nxt[best];
+		after = nxt[r];
 		id[best] = min;
-		memmove(start + best + 1, start + best + 2,
-			(parts - best - 1) * sizeof(start[0]));
-		memmove(id + best + 1, id + best + 2,
-			(parts - best - 2) * sizeof(id[0]));
-		memmove(pair + best + 1, pair + best + 2,
-			(parts - best - 2) * sizeof(pair[0]));
+		nxt[best] = (uint8_t)after;
 		parts--;
-		if (best + 1 < parts)
-			pair[best] =
-				accel__tok_rank(tok, p + start[best],
-						start[best + 2] - start[best]);
-		else
-			pair[best] = TOK_NO_RANK;
-		if (best > 0)
-			pair[best - 1] = accel__tok_rank(
-				tok, p + start[best - 1],
-				start[best + 1] - start[best - 1]);
+		pair[best] = after < n ? accel__tok_rank(tok, p + best,
+							 nxt[after] - best) :
+					 TOK_NO_RANK;
+		if (before < n)
+			pair[before] = accel__tok_rank(tok, p + before,
+						       after - before);
 	}
 	if (ids)
-		memcpy(ids, id, parts * sizeof(id[0]));
-	return (long)parts;
+		for (k = 0; k < n; k = nxt[k])
+			ids[o++] = id[k];
+	return parts;
 }
 
 /* Heap keys: rank in the high half, position in the low half. */

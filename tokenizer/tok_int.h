@@ -143,6 +143,8 @@ struct accel_tokenizer {
 	uint8_t *bytes;
 	/* Rank of each single byte (all 256 are tokens in both encodings). */
 	uint32_t byte_rank[256];
+	/* Rank of each two-byte string (b0 << 8 | b1), or TOK_NO_RANK. */
+	uint32_t *pair_rank;
 
 	/* Bytes -> rank: open addressing on XXH3-64, power-of-two size. */
 	struct tok_slot *slots;
@@ -154,6 +156,17 @@ struct accel_tokenizer {
 	struct tok_special special[TOK_MAX_SPECIAL];
 	uint32_t vocab_size;
 };
+
+/* memcmp(a, b, n) == 0, inline for the short keys of the hot loop. */
+static inline int tok_same(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	if (n > 16)
+		return !memcmp(a, b, n);
+	for (size_t k = 0; k < n; k++)
+		if (a[k] != b[k])
+			return 0;
+	return 1;
+}
 
 /* Rank of the bytes p[0, n) whose XXH3-64 is h, or TOK_NO_RANK. */
 static inline uint32_t accel__tok_rank_h(const struct accel_tokenizer *tok,
@@ -167,7 +180,7 @@ static inline uint32_t accel__tok_rank_h(const struct accel_tokenizer *tok,
 		if (sl->rank == TOK_NO_RANK)
 			return TOK_NO_RANK;
 		if (sl->hash == h && sl->len == n &&
-		    !memcmp(tok->bytes + tok->off[sl->rank], p, n))
+		    tok_same(tok->bytes + tok->off[sl->rank], p, n))
 			return sl->rank;
 	}
 }

@@ -339,6 +339,16 @@ int accel_tokenizer_create(const struct accel_tokenizer_opts *opts,
 	ret = accel__tok_bt_build(tok);
 	if (ret < 0)
 		goto err_tok;
+	tok->pair_rank = accel_malloc(65536 * sizeof(*tok->pair_rank));
+	if (!tok->pair_rank) {
+		ret = -ENOMEM;
+		goto err_tok;
+	}
+	for (unsigned k = 0; k < 65536; k++) {
+		uint8_t two[2] = { (uint8_t)(k >> 8), (uint8_t)k };
+
+		tok->pair_rank[k] = accel__tok_rank(tok, two, 2);
+	}
 	tok->n_special = d->n_special;
 	memcpy(tok->special, d->special, sizeof(tok->special));
 	tok->vocab_size = tok->n_ranks;
@@ -373,6 +383,7 @@ void accel_tokenizer_destroy(struct accel_tokenizer *tok)
 	accel_free(tok->off);
 	accel_free(tok->bytes);
 	accel_free(tok->slots);
+	accel_free(tok->pair_rank);
 	accel__tok_bt_free(tok);
 	accel_free(tok);
 }
