@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -438,6 +439,21 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 			c.path_env = envp[i] + 5;
 
 	ret = accel__sbx_clone(&c, &p->pidfd, &p->pid);
+	if (ret && c.cgroup_fd >= 0 &&
+	    (ret == -ENOSYS || ret == -EINVAL || ret == -E2BIG)) {
+		/* No clone3 or CLONE_INTO_CGROUP (before Linux 5.7): the
+		 * child joins by writing cgroup.procs instead. */
+		char procs[400];
+
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", p->cg.dir[0]);
+		p->cg.procs_fd[p->cg.n_procs] =
+			open(procs, O_WRONLY | O_CLOEXEC);
+		if (p->cg.procs_fd[p->cg.n_procs] >= 0) {
+			c.cg_fds[c.n_cg++] = p->cg.procs_fd[p->cg.n_procs++];
+			c.cgroup_fd = -1;
+			ret = accel__sbx_clone(&c, &p->pidfd, &p->pid);
+		}
+	}
 	close_fd(&child_in);
 	close_fd(&pipes[0][1]);
 	close_fd(&pipes[1][1]);
