@@ -7,6 +7,8 @@
  * Add one line per module to MODULES.
  */
 const MODULES = [
+	'diff',
+	'tokens',
 ];
 
 module.exports = function installOps(Engine, lib) {
