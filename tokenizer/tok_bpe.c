@@ -297,6 +297,11 @@ static long bpe_chunked(const struct accel_tokenizer *tok, const uint8_t *p,
 			top--;
 			back += tok->off[out[top] + 1] - tok->off[out[top]];
 		}
+		/* Tokens too long for the chunk size: no progress possible. */
+		if (back >= CHUNK) {
+			k = accel__tok_bpe_heap(tok, p, n, out);
+			goto out;
+		}
 		start -= back;
 	}
 	k = (long)top;
