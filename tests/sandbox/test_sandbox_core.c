@@ -691,3 +691,48 @@ Test(sandbox_core, cpu_bandwidth_in_cgroup)
 	accel_sandbox_result_free(&r);
 	accel_sandbox_destroy(sb);
 }
+
+/* A command that never reads a large stdin: the engine's writes hit a
+ * closed pipe, which must cost neither a SIGPIPE nor a hang. */
+static void unread_stdin(int use_ring)
+{
+	struct accel_sandbox_policy p = { 0 };
+	struct accel_sandbox *sb = compile(&p);
+	const char *argv[] = { "/bin/true", NULL };
+	struct accel_sandbox_exec req = { .argv = argv, .timeout_ms = 10000 };
+	struct accel_sandbox_drive_opts o = { 0 };
+	struct accel_sandbox_result r;
+	struct io_uring ring;
+	size_t len = 4 << 20;
+	char *data = malloc(len);
+
+	memset(data, 'x', len);
+	req.stdin_data = data;
+	req.stdin_len = len;
+	/* Default SIGPIPE disposition: a stray one would kill the test. */
+	signal(SIGPIPE, SIG_DFL);
+	if (use_ring) {
+		cr_assert_eq(io_uring_queue_init(8, &ring, 0), 0);
+		o.ring = &ring;
+	}
+	cr_assert_eq(accel_sandbox_run(sb, &req, &o, &r), 0);
+	cr_expect_eq(r.exit_code, 0);
+	cr_expect_not(r.flags & ACCEL_SANDBOX_R_TIMED_OUT);
+	if (use_ring)
+		io_uring_queue_exit(&ring);
+	free(data);
+	accel_sandbox_result_free(&r);
+	accel_sandbox_destroy(sb);
+}
+
+Test(sandbox_core, unread_stdin_poll)
+{
+	unread_stdin(0);
+}
+
+Test(sandbox_core, unread_stdin_uring)
+{
+	if (!accel_sandbox_probe()->io_uring)
+		cr_skip_test("io_uring opcodes missing");
+	unread_stdin(1);
+}
