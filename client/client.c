@@ -32,6 +32,7 @@ struct accel_client {
 	int evfd;
 	pid_t child;
 	int dead;
+	int proto_err; /* sticky: the engine broke the protocol */
 	void *base;
 	struct accel_shm_layout l;
 	struct accel_arena *req; /* our request blocks */
@@ -289,9 +290,13 @@ void accel_client_free(struct accel_client *c, uint64_t off)
 struct accel_sqe *accel_client_sqe(struct accel_client *c)
 {
 	struct accel_sqe *sqe;
+	int64_t space = accel_ring_space(&c->sq);
 
-	if (accel_ring_space(&c->sq) <= 0)
+	if (space <= 0) {
+		if (space < 0)
+			c->proto_err = (int)space;
 		return NULL;
+	}
 	sqe = accel_ring_next_slot(&c->sq);
 	memset(sqe, 0, sizeof(*sqe));
 	return sqe;
@@ -337,12 +342,18 @@ int accel_client_reap(struct accel_client *c, struct accel_cqe *cqes,
 {
 	unsigned got = 0;
 
+	/* Kept-back releases go out whenever the client comes by. */
+	if (c->npend)
+		accel_client_flush_releases(c);
+
 	for (uint32_t k = 0; k < c->l.cq_count && got < max; k++) {
 		struct accel_ring *r = &c->cq[(c->cq_next + k) % c->l.cq_count];
 		int64_t avail = accel_ring_avail(r);
 
-		if (avail < 0)
+		if (avail < 0) {
+			c->proto_err = (int)avail;
 			return (int)avail;
+		}
 		if (!avail)
 			continue;
 		while (avail-- > 0 && got < max)
@@ -358,6 +369,12 @@ static int ready_cb(void *arg)
 {
 	struct accel_client *c = arg;
 
+	/*
+	 * The engine may be waiting for result space that kept-back releases
+	 * would give it: post them while we wait.
+	 */
+	if (c->npend)
+		accel_client_flush_releases(c);
 	return accel_client_ready(c) || c->dead;
 }
 
@@ -398,6 +415,26 @@ const void *accel_client_result(struct accel_client *c,
 			    c->l.res_size))
 		return NULL;
 	return (const uint8_t *)c->base + cqe->out_off;
+}
+
+size_t accel_client_flush_releases(struct accel_client *c)
+{
+	if (c->sock < 0)
+		return 0;
+	if (c->npend && flush_releases(c)) {
+		accel_ring_publish(&c->rq);
+		accel_bell_notify(c->engine_bell, -1);
+	}
+	return c->npend;
+}
+
+int accel_client_status(const struct accel_client *c)
+{
+	if (c->proto_err)
+		return c->proto_err;
+	if (c->sock < 0)
+		return -ACCEL_E_CLOSED;
+	return c->dead ? -ACCEL_E_ENGINE_DIED : 0;
 }
 
 int accel_client_release(struct accel_client *c, uint64_t out_off)

@@ -102,8 +102,8 @@ void accel_client_free(struct accel_client *c, uint64_t off);
 
 /*
  * Returns the next free submission slot (zeroed), or NULL when the ring is
- * full or the engine broke the protocol. Slots are invisible to the engine
- * until accel_client_submit().
+ * full or the engine broke the protocol (accel_client_status() tells which).
+ * Slots are invisible to the engine until accel_client_submit().
  */
 struct accel_sqe *accel_client_sqe(struct accel_client *c);
 
@@ -144,10 +144,25 @@ const void *accel_client_result(struct accel_client *c,
 
 /*
  * Gives a result block back to the engine through the release ring. Never
- * fails for lack of room: releases that do not fit are kept and posted on a
- * later call. Returns 0 or -ENOMEM.
+ * fails for lack of room: releases that do not fit are kept and posted by
+ * the next release, reap, wait or accel_client_flush_releases(). Returns 0
+ * or -ENOMEM.
  */
 int accel_client_release(struct accel_client *c, uint64_t out_off);
+
+/*
+ * Posts kept-back releases that fit now and returns how many are still kept
+ * back (0: none). Cheap when there are none.
+ */
+size_t accel_client_flush_releases(struct accel_client *c);
+
+/*
+ * The session's state: 0 while usable, -ACCEL_E_PROTOCOL once the engine's
+ * ring indices were impossible (accel_client_sqe()/reap() then fail),
+ * -ACCEL_E_ENGINE_DIED after the engine went away, -ACCEL_E_CLOSED after
+ * shutdown. Tells a NULL from accel_client_sqe() (ring full: 0) apart.
+ */
+int accel_client_status(const struct accel_client *c);
 
 /*
  * Asynchronous waiting (event loops): the eventfd made with

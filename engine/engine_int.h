@@ -150,11 +150,14 @@ void accel__session_flush(struct accel_session *s, struct accel_thread *t);
  */
 int accel__session_wait_releases(struct accel_session *s,
 				 struct accel_thread *t, int64_t timeout_ns);
-/* Runs one validated request on thread t and posts its completion. */
-void accel__session_run(struct accel_session *s, struct accel_thread *t,
-			const struct accel_sqe *sqe,
-			const struct accel_op_desc *desc, struct accel_job *job,
-			uint64_t t_start, int publish);
+/*
+ * Runs one validated request on thread t and posts its completion (publish)
+ * or writes it for the poller's batch (!publish). Returns the time it ended.
+ */
+uint64_t accel__session_run(struct accel_session *s, struct accel_thread *t,
+			    const struct accel_sqe *sqe,
+			    const struct accel_op_desc *desc,
+			    struct accel_job *job, uint64_t t_start, int publish);
 void accel__session_job_done(struct accel_session *s, struct accel_job *job);
 
 /* Worker pool (pool.c). */

@@ -225,10 +225,10 @@ static int sqe_check(const struct accel_session *s, const struct accel_sqe *q,
 	return 0;
 }
 
-void accel__session_run(struct accel_session *s, struct accel_thread *t,
-			const struct accel_sqe *sqe,
-			const struct accel_op_desc *desc, struct accel_job *job,
-			uint64_t t_start, int publish)
+uint64_t accel__session_run(struct accel_session *s, struct accel_thread *t,
+			    const struct accel_sqe *sqe,
+			    const struct accel_op_desc *desc,
+			    struct accel_job *job, uint64_t t_start, int publish)
 {
 	struct accel_op_ctx ctx = {
 		.s = s, .t = t, .job = job, .desc = desc, .op = sqe->op,
@@ -237,6 +237,7 @@ void accel__session_run(struct accel_session *s, struct accel_thread *t,
 	struct accel_op_req req = { .op = sqe->op, .flags = sqe->flags };
 	struct accel_cqe cqe = { .user_data = sqe->user_data };
 	uint8_t *copy = NULL;
+	uint64_t t_end;
 	int res;
 
 	memcpy(req.arg, sqe->arg, sizeof(req.arg));
@@ -272,15 +273,17 @@ void accel__session_run(struct accel_session *s, struct accel_thread *t,
 		/* Pairs with the acquire where the block comes back. */
 		ACCEL_TSAN_RELEASE(s->base + ctx.res_off);
 	}
-	accel__metrics_record(sqe->op, accel_now_ns() - t_start, res,
-			      sqe->in_len, cqe.out_len);
+	t_end = accel_now_ns();
+	accel__metrics_record(sqe->op, t_end - t_start, res, sqe->in_len,
+			      cqe.out_len);
 	if (publish) {
 		accel__session_post(s, t, &cqe, 1);
-		return;
+		return t_end;
 	}
 	/* Inline batch: write now, publish once at the end of the batch. */
 	memcpy(accel_ring_next_slot(&s->cq[t->slot]), &cqe, sizeof(cqe));
 	atomic_fetch_sub(&s->in_flight, 1);
+	return t_end;
 }
 
 static void job_link(struct accel_session *s, struct accel_job *j)
@@ -403,6 +406,7 @@ static int poll_once(struct accel_session *s, struct accel_thread *t)
 {
 	uint32_t budget = admit_budget(s), inline_done = 0, taken = 0;
 	int64_t avail = accel_ring_avail(&s->sq);
+	uint64_t t0 = 0;
 
 	if (avail < 0) {
 		accel__session_kill(s, "submission ring tail jumped ahead");
@@ -411,9 +415,15 @@ static int poll_once(struct accel_session *s, struct accel_thread *t)
 	while (avail-- > 0 && taken < budget) {
 		const struct accel_op_desc *desc = NULL;
 		struct accel_sqe q;
-		uint64_t t0 = accel_now_ns();
 		int ret;
 
+		/*
+		 * One clock read per request: an inline op's service time
+		 * starts where the previous one ended (they run back to back),
+		 * which halves the clock reads on the hot path.
+		 */
+		if (!t0)
+			t0 = accel_now_ns();
 		/* The one copy out of the mapping; only q is used below. */
 		memcpy(&q, accel_ring_next_entry(&s->sq), sizeof(q));
 		taken++;
@@ -425,9 +435,8 @@ static int poll_once(struct accel_session *s, struct accel_thread *t)
 			struct accel_cqe cqe = { .user_data = q.user_data,
 						 .res = ret };
 
-			accel__metrics_record(q.op < ACCEL_OP_MAX ? q.op : 0,
-					      accel_now_ns() - t0, ret,
-					      q.in_len, 0);
+			accel__metrics_record(q.op < ACCEL_OP_MAX ? q.op : 0, 0,
+					      ret, q.in_len, 0);
 			memcpy(accel_ring_next_slot(&s->cq[t->slot]), &cqe,
 			       sizeof(cqe));
 			atomic_fetch_sub(&s->in_flight, 1);
@@ -435,7 +444,7 @@ static int poll_once(struct accel_session *s, struct accel_thread *t)
 			continue;
 		}
 		if (q.in_len <= desc->inline_max || !s->eng->pool) {
-			accel__session_run(s, t, &q, desc, NULL, t0, 0);
+			t0 = accel__session_run(s, t, &q, desc, NULL, t0, 0);
 			inline_done++;
 			continue;
 		}

@@ -48,7 +48,13 @@ int accel_shm_layout(const struct accel_shm_params *p,
 	 * client that releases what it reaps.
 	 */
 	l->cq_entries = (uint32_t)sq;
-	l->rq_entries = (uint32_t)sq * 2;
+	/*
+	 * Releases follow garbage collection, not the request rate: a client
+	 * may drop thousands of result views at once. 4096 entries at least
+	 * (32 KiB), so that small submission rings do not mean a small
+	 * release ring.
+	 */
+	l->rq_entries = (uint32_t)ACCEL_MAX(sq * 2, 4096);
 	l->cq_count = cqs;
 	l->block_min = ACCEL_SHM_BLOCK_MIN;
 
