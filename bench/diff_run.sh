@@ -4,8 +4,9 @@
 # The diff benchmark of issue 5 in one command: builds diff_bench, makes the
 # real pairs (tests/diff/make_pairs.sh), times our diff against libgit2 and
 # `git diff --no-index` per algorithm (bench/diff_bench.c) and the JS peers
-# (bench/diff_peers.mjs: jsdiff, fast-myers-diff) on the same pairs, and
-# writes bench/results/diff-<UTC date>.{json,txt,peers.json}.
+# (bench/diff_peers.mjs: jsdiff, fast-myers-diff) and our engine's diff op
+# end to end from Node (bench/diff_node.mjs) on the same pairs, and writes
+# bench/results/diff-<UTC date>.{json,txt,peers.json,node.json}.
 #
 # Usage: bench/diff_run.sh [--quick] [--filter SUBSTR] [--no-build]
 #   --quick   1 run per measurement, no minimal on pairs over 2 MB
@@ -28,9 +29,11 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ $do_build = 1 ]; then
-	cmake -S "$root" -B "$build" -G Ninja \
-		-DACCEL_MODULES="common;diff;bench" >/dev/null
+	cmake -S "$root" -B "$build" -G Ninja >/dev/null
 	nice ninja -C "$build" -j2 diff_bench
+	# The engine and the addon for the end-to-end part (optional).
+	nice ninja -C "$build" -j2 agent-acceld agent_accel >/dev/null ||
+		echo "diff_run.sh: engine/addon not built: no Node end-to-end run" >&2
 fi
 results=$root/bench/results
 mkdir -p "$results"
@@ -55,5 +58,14 @@ if command -v node >/dev/null && [ -d "$root/node_modules/diff" ]; then
 	node "$root/bench/diff_peers.mjs" "$pairs/pairs.txt" \
 		${filter:+--filter "$filter"} $( [ $quick = 1 ] && echo --quick ) \
 		--out "$results/diff-$stamp.peers.json" |
+		tee -a "$results/diff-$stamp.txt"
+fi
+if command -v node >/dev/null && [ -x "$build/engine/agent-acceld" ] &&
+	[ -f "$build/napi-bridge/agent_accel.node" ]; then
+	ACCEL_ENGINE="$build/engine/agent-acceld" \
+	ACCEL_ADDON="$build/napi-bridge/agent_accel.node" \
+		node --expose-gc "$root/bench/diff_node.mjs" "$pairs/pairs.txt" \
+		${filter:+--filter "$filter"} $( [ $quick = 1 ] && echo --quick ) \
+		--out "$results/diff-$stamp.node.json" |
 		tee -a "$results/diff-$stamp.txt"
 fi
