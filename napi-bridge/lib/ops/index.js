@@ -9,6 +9,8 @@
 const MODULES = [
 	'diff',
 	'tokens',
+	'context',
+	'symbols',
 ];
 
 module.exports = function installOps(Engine, lib) {
