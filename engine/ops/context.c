@@ -448,9 +448,13 @@ static int do_store(struct accel_op_ctx *ctx, struct ctx_session *s,
 
 /*
  * Plans need exact counts. The tokenizers are process-wide and immutable,
- * loaded on first use from $ACCEL_RANK_DIR/<encoding>.tiktoken (the Node
- * package points it at gpt-tokenizer's data/ folder).
+ * loaded on first use from $ACCEL_TOKENIZER_DATA/<encoding>.tiktoken, or
+ * from the build's default directory, like the tokens ops.
  */
+#ifndef ACCEL_TOKENIZER_DATA_DIR
+#define ACCEL_TOKENIZER_DATA_DIR "/usr/local/share/agent-accel/tokenizer"
+#endif
+
 static pthread_mutex_t tok_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct accel_tokenizer *toks[3];
 
@@ -463,12 +467,12 @@ static struct accel_tokenizer *tokenizer_for(uint64_t enc)
 		return NULL;
 	pthread_mutex_lock(&tok_lock);
 	if (!toks[enc]) {
-		const char *dir = getenv("ACCEL_RANK_DIR");
+		const char *dir = getenv("ACCEL_TOKENIZER_DATA");
 		char path[4096];
 		struct accel_tokenizer_opts o = { .encoding = (uint32_t)enc };
 
 		snprintf(path, sizeof(path), "%s/%s.tiktoken",
-			 dir ? dir : "node_modules/gpt-tokenizer/data",
+			 dir ? dir : ACCEL_TOKENIZER_DATA_DIR,
 			 accel_tokenizer_encoding_name((uint32_t)enc));
 		o.rank_file = path;
 		if (accel_tokenizer_create(&o, &toks[enc]) < 0)

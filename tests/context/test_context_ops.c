@@ -86,7 +86,7 @@ static struct accel_op_ctx cctx, jctx;
 static void setup(void)
 {
 	/* Plans load cl100k_base from here (the Node package sets it). */
-	setenv("ACCEL_RANK_DIR", corpus_nm("gpt-tokenizer/data"), 1);
+	setenv("ACCEL_TOKENIZER_DATA", corpus_nm("gpt-tokenizer/data"), 1);
 	cr_assert_eq(accel_op_context.session_init(&cctx.session), 0);
 	cr_assert_eq(accel_op_context.thread_init(&cctx.thread), 0);
 	cr_assert_eq(accel_op_eventlog.session_init(&jctx.session), 0);
