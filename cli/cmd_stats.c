@@ -118,7 +118,7 @@ int accel_cmd_stats(int argc, char **argv)
 	}
 	if (ret < 0 || ret == 0 || cqe.res < 0) {
 		fprintf(stderr, "agent-accel stats: %s\n",
-			accel_strerror(ret < 0 ? ret :
+			accel_strerror(ret < 0	? ret :
 				       ret == 0 ? -ACCEL_E_TIMEOUT :
 						  cqe.res));
 		accel_client_destroy(c);

@@ -38,7 +38,7 @@ struct accel_client {
 	struct accel_arena *req; /* our request blocks */
 	struct accel_ring sq, rq;
 	struct accel_ring *cq; /* l.cq_count views */
-	uint32_t cq_next; /* round-robin start of the next reap */
+	uint32_t cq_next;      /* round-robin start of the next reap */
 	struct accel_bell *engine_bell, *client_bell;
 	uint64_t spin_ns;
 	/* Releases that did not fit in the release ring yet. */
@@ -119,14 +119,15 @@ static int setup_views(struct accel_client *c)
 	for (uint32_t i = 0; i < c->l.cq_count; i++)
 		accel_ring_init(&c->cq[i], b + c->l.cq_off + i * c->l.cq_stride,
 				c->l.cq_entries, sizeof(struct accel_cqe), 0);
-	c->engine_bell = (struct accel_bell *)(b + c->l.bell_off) +
-			 ACCEL_BELL_ENGINE;
-	c->client_bell = (struct accel_bell *)(b + c->l.bell_off) +
-			 ACCEL_BELL_CLIENT;
+	c->engine_bell =
+		(struct accel_bell *)(b + c->l.bell_off) + ACCEL_BELL_ENGINE;
+	c->client_bell =
+		(struct accel_bell *)(b + c->l.bell_off) + ACCEL_BELL_CLIENT;
 	return 0;
 }
 
-int accel_client_attach(int sock, pid_t child, const struct accel_client_opts *o,
+int accel_client_attach(int sock, pid_t child,
+			const struct accel_client_opts *o,
 			struct accel_client **out)
 {
 	static const struct accel_client_opts defaults;
@@ -389,7 +390,8 @@ int accel_client_wait(struct accel_client *c, int64_t timeout_ns)
 		int ret;
 
 		if (timeout_ns >= 0) {
-			int64_t rest = timeout_ns - (int64_t)(accel_now_ns() - start);
+			int64_t rest =
+				timeout_ns - (int64_t)(accel_now_ns() - start);
 
 			if (rest <= 0)
 				return accel_client_ready(c);

@@ -38,11 +38,11 @@ struct accel_client_opts {
 	/* spawn: the agent-acceld binary; NULL: $ACCEL_ENGINE, then the
 	 * build's default path. */
 	const char *engine_path;
-	uint32_t flags; /* ACCEL_CLIENT_F_* */
+	uint32_t flags;	     /* ACCEL_CLIENT_F_* */
 	uint32_t sq_entries; /* 0: engine default */
-	uint64_t req_size; /* request arena bytes, 0: default */
-	uint64_t res_size; /* result arena bytes, 0: default */
-	uint32_t workers; /* spawn: engine worker threads, 0: one per core */
+	uint64_t req_size;   /* request arena bytes, 0: default */
+	uint64_t res_size;   /* result arena bytes, 0: default */
+	uint32_t workers;    /* spawn: engine worker threads, 0: one per core */
 	uint32_t engine_spin_us; /* spawn: engine poller spin window, 0: default */
 	uint64_t spin_ns; /* accel_client_wait() spin before sleeping; 0: 50 us */
 	uint32_t handshake_timeout_ms; /* 0: 10 s */
@@ -68,7 +68,8 @@ int accel_client_connect(const char *path, const struct accel_client_opts *o,
  * ownership of sock, also on failure. child is the engine's pid when this
  * process spawned it (reaped by destroy), or 0.
  */
-int accel_client_attach(int sock, pid_t child, const struct accel_client_opts *o,
+int accel_client_attach(int sock, pid_t child,
+			const struct accel_client_opts *o,
 			struct accel_client **out);
 
 /*
@@ -183,7 +184,8 @@ int accel_client_alive(struct accel_client *c);
 
 /* The mapping and its layout, for zero-copy views by bindings. */
 void *accel_client_base(const struct accel_client *c);
-const struct accel_shm_layout *accel_client_layout(const struct accel_client *c);
+const struct accel_shm_layout *
+accel_client_layout(const struct accel_client *c);
 
 /* The engine's pid (from the mapping header). */
 pid_t accel_client_engine_pid(const struct accel_client *c);

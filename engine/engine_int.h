@@ -22,14 +22,14 @@ struct accel_engine_opts {
 	uint32_t workers; /* worker threads, 0: one per core */
 	uint64_t spin_ns; /* poller spin before sleeping */
 	uint32_t max_sessions;
-	uint64_t max_arena; /* per-arena byte limit a client may ask for */
+	uint64_t max_arena;	/* per-arena byte limit a client may ask for */
 	uint64_t space_wait_ns; /* how long a worker waits for result space */
 	int verbose;
 };
 
 /* One engine thread that can post completions: a poller or a worker. */
 struct accel_thread {
-	uint32_t slot; /* its completion ring in every session */
+	uint32_t slot;		/* its completion ring in every session */
 	struct io_uring *uring; /* workers only */
 	void *op_state[ACCEL_OP_MAX];
 	uint8_t op_state_init[ACCEL_OP_MAX];
@@ -44,7 +44,7 @@ struct accel_job {
 	const struct accel_op_desc *desc;
 	uint64_t t_start;
 	atomic_int cancelled;
-	struct accel_job *qnext; /* pool queue */
+	struct accel_job *qnext;	 /* pool queue */
 	struct accel_job *sprev, *snext; /* session's job list */
 };
 
@@ -55,8 +55,8 @@ struct accel_session {
 	uint8_t *base;
 	struct accel_shm_layout l;
 	struct accel_ring sq, rq; /* engine consumes */
-	struct accel_ring *cq; /* engine produces, one per thread slot */
-	atomic_uint *cq_posted; /* per slot: entries published */
+	struct accel_ring *cq;	  /* engine produces, one per thread slot */
+	atomic_uint *cq_posted;	  /* per slot: entries published */
 	struct accel_bell *engine_bell, *client_bell;
 
 	pthread_mutex_t res_lock; /* result arena and its waiters */
@@ -157,7 +157,8 @@ int accel__session_wait_releases(struct accel_session *s,
 uint64_t accel__session_run(struct accel_session *s, struct accel_thread *t,
 			    const struct accel_sqe *sqe,
 			    const struct accel_op_desc *desc,
-			    struct accel_job *job, uint64_t t_start, int publish);
+			    struct accel_job *job, uint64_t t_start,
+			    int publish);
 void accel__session_job_done(struct accel_session *s, struct accel_job *job);
 
 /* Worker pool (pool.c). */

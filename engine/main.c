@@ -33,7 +33,7 @@
 
 #define EV_SIGNAL UINT64_MAX
 #define EV_LISTEN (UINT64_MAX - 1)
-#define EV_WAKE (UINT64_MAX - 2)
+#define EV_WAKE	  (UINT64_MAX - 2)
 
 static void usage(FILE *f)
 {
@@ -228,7 +228,8 @@ int main(int argc, char **argv)
 			errno = 0;
 			n = strtol(optarg, &end, 10);
 			if (opt != 's' && (errno || *end || n < 0)) {
-				fprintf(stderr, "agent-acceld: bad number '%s'\n",
+				fprintf(stderr,
+					"agent-acceld: bad number '%s'\n",
 					optarg);
 				return 2;
 			}
@@ -262,8 +263,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("agent-acceld protocol %u.%u\n", ACCEL_PROTO_MAJOR,
-			       ACCEL_PROTO_MINOR);
+			printf("agent-acceld protocol %u.%u\n",
+			       ACCEL_PROTO_MAJOR, ACCEL_PROTO_MINOR);
 			return 0;
 		default:
 			usage(stderr);

@@ -14,7 +14,7 @@
  */
 
 #define SUB_BITS 3
-#define SUBS (1u << SUB_BITS)
+#define SUBS	 (1u << SUB_BITS)
 #define NBUCKETS (64 * SUBS)
 
 struct op_metrics {
@@ -97,9 +97,10 @@ int accel__metrics_json(char *buf, size_t cap)
 	for (unsigned op = 0; op < ACCEL_OP_MAX; op++) {
 		struct op_metrics *m = &metrics[op];
 		uint64_t h[NBUCKETS], count = 0;
-		const char *name = op == ACCEL_OP_CANCEL ? "cancel" :
-				   accel_op_table[op] ? accel_op_table[op]->name :
-							NULL;
+		const char *name =
+			op == ACCEL_OP_CANCEL ? "cancel" :
+			accel_op_table[op]    ? accel_op_table[op]->name :
+						NULL;
 
 		if (!name)
 			continue;
@@ -108,22 +109,29 @@ int accel__metrics_json(char *buf, size_t cap)
 						    memory_order_relaxed);
 			count += h[b];
 		}
-		n = snprintf(buf + len, cap - len,
-			     "%s\"%s\":{\"count\":%llu,\"errors\":%llu,"
-			     "\"bytes_in\":%llu,\"bytes_out\":%llu,"
-			     "\"mean_ns\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,"
-			     "\"p999_ns\":%llu,\"max_ns\":%llu}",
-			     first ? "" : ",", name, (unsigned long long)count,
-			     (unsigned long long)atomic_load(&m->errors),
-			     (unsigned long long)atomic_load(&m->bytes_in),
-			     (unsigned long long)atomic_load(&m->bytes_out),
-			     (unsigned long long)(count ? atomic_load(&m->sum_ns) /
-								  count :
-							  0),
-			     (unsigned long long)(count ? percentile(h, count, 0.50) : 0),
-			     (unsigned long long)(count ? percentile(h, count, 0.99) : 0),
-			     (unsigned long long)(count ? percentile(h, count, 0.999) : 0),
-			     (unsigned long long)atomic_load(&m->max_ns));
+		n = snprintf(
+			buf + len, cap - len,
+			"%s\"%s\":{\"count\":%llu,\"errors\":%llu,"
+			"\"bytes_in\":%llu,\"bytes_out\":%llu,"
+			"\"mean_ns\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,"
+			"\"p999_ns\":%llu,\"max_ns\":%llu}",
+			first ? "" : ",", name, (unsigned long long)count,
+			(unsigned long long)atomic_load(&m->errors),
+			(unsigned long long)atomic_load(&m->bytes_in),
+			(unsigned long long)atomic_load(&m->bytes_out),
+			(unsigned long long)(count ? atomic_load(&m->sum_ns) /
+							     count :
+						     0),
+			(unsigned long long)(count ? percentile(h, count,
+								0.50) :
+						     0),
+			(unsigned long long)(count ? percentile(h, count,
+								0.99) :
+						     0),
+			(unsigned long long)(count ? percentile(h, count,
+								0.999) :
+						     0),
+			(unsigned long long)atomic_load(&m->max_ns));
 		if (n < 0 || (size_t)n >= cap - len)
 			return -ENOSPC;
 		len += (size_t)n;

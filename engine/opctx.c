@@ -71,8 +71,8 @@ void *accel_op_result(struct accel_op_ctx *ctx, size_t len)
 		if (accel_op_cancelled(ctx))
 			break;
 		/* Signalled by the poller after it freed released blocks. */
-		if (pthread_cond_timedwait(&s->res_cond, &s->res_lock, &until) ==
-		    ETIMEDOUT) {
+		if (pthread_cond_timedwait(&s->res_cond, &s->res_lock,
+					   &until) == ETIMEDOUT) {
 			ret = accel_arena_alloc(s->res, len, &ctx->res_off);
 			break;
 		}

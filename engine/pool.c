@@ -62,8 +62,8 @@ static void *worker_main(void *arg)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	/* Drain the queue even when stopping: every job owes a completion. */
 	while ((j = take(w->pool))) {
-		accel__session_run(j->s, &w->t, &j->sqe, j->desc, j,
-				   j->t_start, 1);
+		accel__session_run(j->s, &w->t, &j->sqe, j->desc, j, j->t_start,
+				   1);
 		accel__session_job_done(j->s, j);
 	}
 	accel__thread_fini(&w->t);

@@ -148,8 +148,8 @@ static int session_setup(struct accel_session *s)
 	if (ret < 0) {
 		accel__log("session %llu refused: %s (%s)",
 			   (unsigned long long)s->id, accel_strerror(ret), why);
-		handshake_reply(s->sock, ret, why[0] ? why : accel_strerror(ret),
-				-1, 0);
+		handshake_reply(s->sock, ret,
+				why[0] ? why : accel_strerror(ret), -1, 0);
 		if (memfd >= 0)
 			close(memfd);
 		return ret;
@@ -228,10 +228,15 @@ static int sqe_check(const struct accel_session *s, const struct accel_sqe *q,
 uint64_t accel__session_run(struct accel_session *s, struct accel_thread *t,
 			    const struct accel_sqe *sqe,
 			    const struct accel_op_desc *desc,
-			    struct accel_job *job, uint64_t t_start, int publish)
+			    struct accel_job *job, uint64_t t_start,
+			    int publish)
 {
 	struct accel_op_ctx ctx = {
-		.s = s, .t = t, .job = job, .desc = desc, .op = sqe->op,
+		.s = s,
+		.t = t,
+		.job = job,
+		.desc = desc,
+		.op = sqe->op,
 		.user_data = sqe->user_data,
 	};
 	struct accel_op_req req = { .op = sqe->op, .flags = sqe->flags };
@@ -354,8 +359,7 @@ unsigned accel__session_drain_releases(struct accel_session *s)
 			/* The client is done with the block: see accel_tsan.h. */
 			ACCEL_TSAN_ACQUIRE(s->base + off);
 			freed++;
-		}
-		else if (atomic_fetch_add(&s->bad_releases, 1) == 0)
+		} else if (atomic_fetch_add(&s->bad_releases, 1) == 0)
 			accel__log("session %llu: bogus release of offset %llu "
 				   "(logged once)",
 				   (unsigned long long)s->id,
@@ -391,7 +395,8 @@ static uint32_t admit_budget(struct accel_session *s)
 		uint32_t unreaped = posted - head;
 
 		if (unreaped > s->l.cq_entries) {
-			accel__session_kill(s, "completion ring head corrupted");
+			accel__session_kill(s,
+					    "completion ring head corrupted");
 			return 0;
 		}
 		used += unreaped;
@@ -700,10 +705,12 @@ int accel__session_start(struct accel_engine *e, int sock)
 	if (e->nsessions >= e->o.max_sessions ||
 	    atomic_load(&e->shutting_down)) {
 		pthread_mutex_unlock(&e->lock);
-		handshake_reply(sock, atomic_load(&e->shutting_down) ?
-					      -ACCEL_E_SHUTDOWN :
-					      -ACCEL_E_BUSY,
-				"engine has no room for another session", -1, 0);
+		handshake_reply(sock,
+				atomic_load(&e->shutting_down) ?
+					-ACCEL_E_SHUTDOWN :
+					-ACCEL_E_BUSY,
+				"engine has no room for another session", -1,
+				0);
 		session_free(s);
 		return -ACCEL_E_BUSY;
 	}

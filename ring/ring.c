@@ -79,8 +79,8 @@ int accel_bell_notify(struct accel_bell *bell, int evfd)
 	return woke;
 }
 
-int accel_bell_wait(struct accel_bell *bell, int (*ready)(void *arg),
-		    void *arg, uint64_t spin_ns, int64_t timeout_ns)
+int accel_bell_wait(struct accel_bell *bell, int (*ready)(void *arg), void *arg,
+		    uint64_t spin_ns, int64_t timeout_ns)
 {
 	uint64_t start = accel_now_ns(), now;
 	uint32_t base = accel_load_relaxed(&bell->flags) & ~ACCEL_BELL_WAITING;
@@ -111,9 +111,10 @@ int accel_bell_wait(struct accel_bell *bell, int (*ready)(void *arg),
 			accel_store_relaxed(&bell->flags, base);
 			return 0;
 		}
-		ret = accel_futex_wait(&bell->seq, seq,
-				       timeout_ns < 0 ? -1 :
-				       (int64_t)(start + timeout_ns - now));
+		ret = accel_futex_wait(
+			&bell->seq, seq,
+			timeout_ns < 0 ? -1 :
+					 (int64_t)(start + timeout_ns - now));
 		/* Only the waiter clears its own flag. */
 		accel_store_relaxed(&bell->flags, base);
 		if (ret == -EINTR)

@@ -29,7 +29,7 @@ struct accel_ring {
 	uint32_t mask; /* entries - 1 */
 	uint32_t entry_size;
 	uint32_t local; /* producer: next tail; consumer: next head */
-	uint32_t peer; /* producer: cached head; consumer: cached tail */
+	uint32_t peer;	/* producer: cached head; consumer: cached tail */
 };
 
 /*
@@ -73,7 +73,8 @@ static inline int64_t accel_ring_space(struct accel_ring *r)
 /* Producer: the slot for the next entry. Call only when space() > 0. */
 static inline void *accel_ring_next_slot(struct accel_ring *r)
 {
-	void *slot = r->entries + (uint64_t)(r->local & r->mask) * r->entry_size;
+	void *slot =
+		r->entries + (uint64_t)(r->local & r->mask) * r->entry_size;
 
 	r->local++;
 	return slot;
@@ -115,7 +116,8 @@ static inline int64_t accel_ring_avail(struct accel_ring *r)
 /* Consumer: the next entry to read. Call only when avail() > 0. */
 static inline const void *accel_ring_next_entry(struct accel_ring *r)
 {
-	const void *e = r->entries + (uint64_t)(r->local & r->mask) * r->entry_size;
+	const void *e =
+		r->entries + (uint64_t)(r->local & r->mask) * r->entry_size;
 
 	r->local++;
 	return e;
@@ -150,8 +152,8 @@ int accel_bell_notify(struct accel_bell *bell, int evfd);
  * Returns 1 when ready() became true, 0 on timeout, -EINTR when a signal
  * interrupted the sleep. Blocks.
  */
-int accel_bell_wait(struct accel_bell *bell, int (*ready)(void *arg),
-		    void *arg, uint64_t spin_ns, int64_t timeout_ns);
+int accel_bell_wait(struct accel_bell *bell, int (*ready)(void *arg), void *arg,
+		    uint64_t spin_ns, int64_t timeout_ns);
 
 /*
  * Async waiters (Node's event loop): while armed, notifiers write evfd

@@ -19,13 +19,13 @@
 /* Submission queue entry: one request, written by the client. */
 struct accel_sqe {
 	uint64_t user_data; /* client cookie, echoed in every CQE */
-	uint16_t op; /* op id from engine/ops/ops.def */
-	uint16_t flags; /* ACCEL_SQE_F_* */
-	uint32_t resv0; /* must be zero */
-	uint64_t in_off; /* mapping offset of the input block */
-	uint64_t in_len; /* input length in bytes (0: no input) */
-	uint64_t arg[3]; /* op-defined scalar arguments */
-	uint64_t resv1; /* must be zero */
+	uint16_t op;	    /* op id from engine/ops/ops.def */
+	uint16_t flags;	    /* ACCEL_SQE_F_* */
+	uint32_t resv0;	    /* must be zero */
+	uint64_t in_off;    /* mapping offset of the input block */
+	uint64_t in_len;    /* input length in bytes (0: no input) */
+	uint64_t arg[3];    /* op-defined scalar arguments */
+	uint64_t resv1;	    /* must be zero */
 };
 
 static_assert(sizeof(struct accel_sqe) == ACCEL_SQE_SIZE, "sqe size");
@@ -52,10 +52,10 @@ static_assert(offsetof(struct accel_sqe, resv1) == 56, "sqe.resv1");
 /* Completion queue entry: one result, written by an engine thread. */
 struct accel_cqe {
 	uint64_t user_data; /* copied from the sqe */
-	int32_t res; /* >= 0 op-defined success value, < 0 -error code */
-	uint32_t flags; /* ACCEL_CQE_F_* */
-	uint64_t out_off; /* mapping offset of the result block, 0: none */
-	uint64_t out_len; /* result length in bytes */
+	int32_t res;	    /* >= 0 op-defined success value, < 0 -error code */
+	uint32_t flags;	    /* ACCEL_CQE_F_* */
+	uint64_t out_off;   /* mapping offset of the result block, 0: none */
+	uint64_t out_len;   /* result length in bytes */
 };
 
 static_assert(sizeof(struct accel_cqe) == ACCEL_CQE_SIZE, "cqe size");

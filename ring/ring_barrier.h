@@ -11,22 +11,22 @@
  * place. The wire structs keep plain uint32_t fields (no _Atomic in a wire
  * struct); the cast is how liburing and the kernel's uapi users do it.
  */
-#define accel_load_acquire(p) \
+#define accel_load_acquire(p)                                 \
 	atomic_load_explicit((_Atomic __typeof__(*(p)) *)(p), \
 			     memory_order_acquire)
-#define accel_load_relaxed(p) \
+#define accel_load_relaxed(p)                                 \
 	atomic_load_explicit((_Atomic __typeof__(*(p)) *)(p), \
 			     memory_order_relaxed)
-#define accel_store_release(p, v) \
+#define accel_store_release(p, v)                                   \
 	atomic_store_explicit((_Atomic __typeof__(*(p)) *)(p), (v), \
 			      memory_order_release)
-#define accel_store_relaxed(p, v) \
+#define accel_store_relaxed(p, v)                                   \
 	atomic_store_explicit((_Atomic __typeof__(*(p)) *)(p), (v), \
 			      memory_order_relaxed)
-#define accel_fetch_add_release(p, v) \
+#define accel_fetch_add_release(p, v)                                   \
 	atomic_fetch_add_explicit((_Atomic __typeof__(*(p)) *)(p), (v), \
 				  memory_order_release)
-#define accel_exchange_acq_rel(p, v) \
+#define accel_exchange_acq_rel(p, v)                                   \
 	atomic_exchange_explicit((_Atomic __typeof__(*(p)) *)(p), (v), \
 				 memory_order_acq_rel)
 /* The full fence of the sleep/wake handshake (Dekker's pattern). */

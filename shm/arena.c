@@ -15,10 +15,10 @@
  * Memory: 9 bytes of bookkeeping per granule, touched lazily.
  */
 
-#define ST_FREE 0x40
-#define ST_USED 0x80
-#define ST_ORDER 0x3f
-#define NIL UINT32_MAX
+#define ST_FREE	   0x40
+#define ST_USED	   0x80
+#define ST_ORDER   0x3f
+#define NIL	   UINT32_MAX
 #define MAX_ORDERS 32
 
 struct accel_arena {

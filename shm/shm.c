@@ -65,9 +65,8 @@ int accel_shm_layout(const struct accel_shm_params *p,
 	off = ACCEL_ALIGN_UP(off + ACCEL_RING_HDR_SIZE + sq * ACCEL_SQE_SIZE,
 			     PAGE);
 	l->rq_off = off;
-	off = ACCEL_ALIGN_UP(off + ACCEL_RING_HDR_SIZE +
-				     (uint64_t)l->rq_entries * 8,
-			     PAGE);
+	off = ACCEL_ALIGN_UP(
+		off + ACCEL_RING_HDR_SIZE + (uint64_t)l->rq_entries * 8, PAGE);
 	l->cq_off = off;
 	l->cq_stride = ACCEL_ALIGN_UP(
 		ACCEL_RING_HDR_SIZE + (uint64_t)l->cq_entries * ACCEL_CQE_SIZE,

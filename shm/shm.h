@@ -15,18 +15,18 @@
 /* What a session asks for. Zero fields take the defaults below. */
 struct accel_shm_params {
 	uint32_t sq_entries; /* rounded up to a power of two */
-	uint32_t cq_count; /* completion rings: engine threads */
-	uint64_t req_size; /* request arena bytes, rounded up to 2^k */
-	uint64_t res_size; /* result arena bytes, rounded up to 2^k */
+	uint32_t cq_count;   /* completion rings: engine threads */
+	uint64_t req_size;   /* request arena bytes, rounded up to 2^k */
+	uint64_t res_size;   /* result arena bytes, rounded up to 2^k */
 };
 
-#define ACCEL_SHM_DEFAULT_SQ 4096
-#define ACCEL_SHM_MAX_SQ 65536
-#define ACCEL_SHM_MAX_CQS 64
+#define ACCEL_SHM_DEFAULT_SQ	4096
+#define ACCEL_SHM_MAX_SQ	65536
+#define ACCEL_SHM_MAX_CQS	64
 #define ACCEL_SHM_DEFAULT_ARENA (64ull << 20)
-#define ACCEL_SHM_MIN_ARENA (1ull << 20)
-#define ACCEL_SHM_MAX_ARENA (1ull << 30)
-#define ACCEL_SHM_BLOCK_MIN 256
+#define ACCEL_SHM_MIN_ARENA	(1ull << 20)
+#define ACCEL_SHM_MAX_ARENA	(1ull << 30)
+#define ACCEL_SHM_BLOCK_MIN	256
 
 /*
  * Every offset and size of a mapping. Both sides compute it with

@@ -28,11 +28,11 @@
  */
 
 /* Entry sizes of the rings (struct accel_sqe / accel_cqe in ring_abi.h). */
-#define ACCEL_SQE_SIZE 64
-#define ACCEL_CQE_SIZE 32
+#define ACCEL_SQE_SIZE	    64
+#define ACCEL_CQE_SIZE	    32
 #define ACCEL_RING_HDR_SIZE 128
 
-#define ACCEL_SHM_MAGIC 0x314d48534c434341ull /* "ACCLSHM1" */
+#define ACCEL_SHM_MAGIC	  0x314d48534c434341ull /* "ACCLSHM1" */
 #define ACCEL_PROTO_MAJOR 1
 #define ACCEL_PROTO_MINOR 0
 
@@ -42,12 +42,12 @@ struct accel_shm_hdr {
 	uint16_t version_minor;
 	uint32_t hdr_size; /* sizeof(struct accel_shm_hdr) */
 	uint64_t map_size; /* bytes of the whole mapping */
-	uint32_t flags; /* none defined: zero */
+	uint32_t flags;	   /* none defined: zero */
 	uint32_t engine_pid;
 	uint32_t sq_entries; /* power of two */
 	uint32_t rq_entries; /* power of two */
 	uint32_t cq_entries; /* power of two, per completion ring */
-	uint32_t cq_count; /* completion rings: one per engine thread */
+	uint32_t cq_count;   /* completion rings: one per engine thread */
 	uint64_t bell_off;
 	uint64_t sq_off;
 	uint64_t rq_off;
@@ -56,7 +56,7 @@ struct accel_shm_hdr {
 	uint64_t req_off;
 	uint64_t req_size; /* power of two */
 	uint64_t res_off;
-	uint64_t res_size; /* power of two */
+	uint64_t res_size;  /* power of two */
 	uint32_t block_min; /* smallest arena block, power of two */
 	uint32_t resv0;
 	uint64_t resv[16];
@@ -70,9 +70,12 @@ static_assert(offsetof(struct accel_shm_hdr, hdr_size) == 12, "hdr.hdr_size");
 static_assert(offsetof(struct accel_shm_hdr, map_size) == 16, "hdr.map_size");
 static_assert(offsetof(struct accel_shm_hdr, flags) == 24, "hdr.flags");
 static_assert(offsetof(struct accel_shm_hdr, engine_pid) == 28, "hdr.pid");
-static_assert(offsetof(struct accel_shm_hdr, sq_entries) == 32, "hdr.sq_entries");
-static_assert(offsetof(struct accel_shm_hdr, rq_entries) == 36, "hdr.rq_entries");
-static_assert(offsetof(struct accel_shm_hdr, cq_entries) == 40, "hdr.cq_entries");
+static_assert(offsetof(struct accel_shm_hdr, sq_entries) == 32,
+	      "hdr.sq_entries");
+static_assert(offsetof(struct accel_shm_hdr, rq_entries) == 36,
+	      "hdr.rq_entries");
+static_assert(offsetof(struct accel_shm_hdr, cq_entries) == 40,
+	      "hdr.cq_entries");
 static_assert(offsetof(struct accel_shm_hdr, cq_count) == 44, "hdr.cq_count");
 static_assert(offsetof(struct accel_shm_hdr, bell_off) == 48, "hdr.bell_off");
 static_assert(offsetof(struct accel_shm_hdr, sq_off) == 56, "hdr.sq_off");
@@ -83,7 +86,8 @@ static_assert(offsetof(struct accel_shm_hdr, req_off) == 88, "hdr.req_off");
 static_assert(offsetof(struct accel_shm_hdr, req_size) == 96, "hdr.req_size");
 static_assert(offsetof(struct accel_shm_hdr, res_off) == 104, "hdr.res_off");
 static_assert(offsetof(struct accel_shm_hdr, res_size) == 112, "hdr.res_size");
-static_assert(offsetof(struct accel_shm_hdr, block_min) == 120, "hdr.block_min");
+static_assert(offsetof(struct accel_shm_hdr, block_min) == 120,
+	      "hdr.block_min");
 static_assert(offsetof(struct accel_shm_hdr, resv) == 128, "hdr.resv");
 
 /* Doorbell indices in the bell region. */
@@ -101,7 +105,7 @@ static_assert(offsetof(struct accel_shm_hdr, resv) == 128, "hdr.resv");
  * engine clamps them to its limits. The welcome's header in the mapping says
  * what was granted.
  */
-#define ACCEL_HELLO_MAGIC 0x4f4c4c4548434341ull /* "ACCHELLO" */
+#define ACCEL_HELLO_MAGIC   0x4f4c4c4548434341ull /* "ACCHELLO" */
 #define ACCEL_WELCOME_MAGIC 0x4d4f434c45434341ull /* "ACCELCOM" */
 
 #define ACCEL_HELLO_F_EVENTFD (1u << 0)

@@ -57,7 +57,8 @@ int accel_sock_recv(int sock, void *buf, size_t len, int *fd_out)
 	if (n < 0)
 		return errno == EAGAIN ? -ACCEL_E_TIMEOUT : -errno;
 	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS &&
 		    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
 			/* A second fd would be a protocol error: close it. */
 			if (fd >= 0)

@@ -52,7 +52,7 @@ typedef int (*accel_op_fn)(struct accel_op_ctx *ctx,
 #define ACCEL_OPF_NO_SYNC (1u << 1) /* no sync form in clients (exec) */
 
 #define ACCEL_OP_INLINE_ALWAYS UINT32_MAX
-#define ACCEL_OP_INLINE_NEVER 0
+#define ACCEL_OP_INLINE_NEVER  0
 
 struct accel_op_desc {
 	const char *name;

@@ -39,28 +39,28 @@ static int stats_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 	total = e->sessions_total;
 	pthread_mutex_unlock(&e->lock);
 
-	n = snprintf(buf, STATS_CAP,
-		     "{\"engine\":{\"pid\":%d,\"uptime_ms\":%llu,"
-		     "\"workers\":%u,\"sessions\":%u,\"sessions_total\":%llu,"
-		     "\"protocol\":\"%u.%u\",\"spin_ns\":%llu,"
-		     "\"io_uring\":\"%s\"},"
-		     "\"session\":{\"id\":%llu,\"sq_entries\":%u,"
-		     "\"cq_count\":%u,\"req_size\":%llu,\"res_size\":%llu,"
-		     "\"res_used\":%llu,\"res_blocks\":%llu,\"in_flight\":%u,"
-		     "\"bad_releases\":%llu},\"ops\":",
-		     (int)getpid(),
-		     (unsigned long long)((accel_now_ns() - e->t_start) / 1000000),
-		     e->nworkers, nsessions, (unsigned long long)total,
-		     ACCEL_PROTO_MAJOR, ACCEL_PROTO_MINOR,
-		     (unsigned long long)e->o.spin_ns, e->uring_info,
-		     (unsigned long long)s->id, s->l.sq_entries, s->l.cq_count,
-		     (unsigned long long)s->l.req_size,
-		     (unsigned long long)s->l.res_size,
-		     (unsigned long long)res_used,
-		     (unsigned long long)res_blocks,
-		     /* this request itself is in flight */
-		     atomic_load(&s->in_flight) - 1,
-		     (unsigned long long)atomic_load(&s->bad_releases));
+	n = snprintf(
+		buf, STATS_CAP,
+		"{\"engine\":{\"pid\":%d,\"uptime_ms\":%llu,"
+		"\"workers\":%u,\"sessions\":%u,\"sessions_total\":%llu,"
+		"\"protocol\":\"%u.%u\",\"spin_ns\":%llu,"
+		"\"io_uring\":\"%s\"},"
+		"\"session\":{\"id\":%llu,\"sq_entries\":%u,"
+		"\"cq_count\":%u,\"req_size\":%llu,\"res_size\":%llu,"
+		"\"res_used\":%llu,\"res_blocks\":%llu,\"in_flight\":%u,"
+		"\"bad_releases\":%llu},\"ops\":",
+		(int)getpid(),
+		(unsigned long long)((accel_now_ns() - e->t_start) / 1000000),
+		e->nworkers, nsessions, (unsigned long long)total,
+		ACCEL_PROTO_MAJOR, ACCEL_PROTO_MINOR,
+		(unsigned long long)e->o.spin_ns, e->uring_info,
+		(unsigned long long)s->id, s->l.sq_entries, s->l.cq_count,
+		(unsigned long long)s->l.req_size,
+		(unsigned long long)s->l.res_size, (unsigned long long)res_used,
+		(unsigned long long)res_blocks,
+		/* this request itself is in flight */
+		atomic_load(&s->in_flight) - 1,
+		(unsigned long long)atomic_load(&s->bad_releases));
 	if (n < 0 || (size_t)n >= STATS_CAP) {
 		accel_free(buf);
 		return -ACCEL_E_INTERNAL;

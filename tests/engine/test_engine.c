@@ -136,8 +136,7 @@ Test(hostile, unknown_ops_are_refused)
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		sqe_new(ops[i], i);
-		cr_assert_eq(roundtrip().res, -ACCEL_E_BAD_OP, "op %u",
-			     ops[i]);
+		cr_assert_eq(roundtrip().res, -ACCEL_E_BAD_OP, "op %u", ops[i]);
 	}
 }
 
@@ -146,12 +145,12 @@ Test(hostile, input_outside_the_request_arena_is_refused)
 	const struct {
 		uint64_t off, len;
 	} bad[] = {
-		{ 0, 16 }, /* the header */
+		{ 0, 16 },    /* the header */
 		{ 4096, 64 }, /* the doorbells */
-		{ 0, 0 }, /* filled in below: the result arena */
-		{ 0, 0 }, /* filled in below: one byte past the end */
+		{ 0, 0 },     /* filled in below: the result arena */
+		{ 0, 0 },     /* filled in below: one byte past the end */
 		{ UINT64_MAX - 8, 64 }, /* wraps */
-		{ 0, UINT64_MAX }, /* huge */
+		{ 0, UINT64_MAX },	/* huge */
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -379,12 +378,13 @@ Test(process, many_in_flight_each_complete_exactly_once)
 		n = accel_client_reap(c, cqe, 64);
 		cr_assert_geq(n, 0);
 		if (!n)
-			cr_assert_eq(accel_client_wait(c, 10ll * 1000000000), 1);
+			cr_assert_eq(accel_client_wait(c, 10ll * 1000000000),
+				     1);
 		for (int i = 0; i < n; i++) {
 			cr_assert_lt(cqe[i].user_data, 100000);
 			cr_assert_eq(seen[cqe[i].user_data]++, 0, "duplicate");
 			cr_assert_geq(cqe[i].res, 0, "res %d: %s", cqe[i].res,
-				       accel_strerror(cqe[i].res));
+				      accel_strerror(cqe[i].res));
 			if (cqe[i].flags & ACCEL_CQE_F_RESULT)
 				accel_client_release(c, cqe[i].out_off);
 			got++;
@@ -546,16 +546,17 @@ Test(daemon, other_uid_is_refused_by_peer_credentials)
 	if (child == 0) {
 		struct accel_client *c;
 
-		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
 			_exit(3);
 		_exit(accel_client_connect(sock_path, NULL, &c) ==
-			      -ACCEL_E_PEER_CRED ?
+				      -ACCEL_E_PEER_CRED ?
 			      0 :
 			      1);
 	}
 	cr_assert_eq(waitpid(child, &status, 0), child);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		  "status %d", status);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d",
+		  status);
 	daemon_stop(pid);
 }
 

@@ -73,8 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct accel_cqe *c = accel_ring_next_entry(&cq);
 
 			if ((c->flags & ACCEL_CQE_F_RESULT) &&
-			    !accel_range_ok(c->out_off, c->out_len, s->l.res_off,
-					    s->l.res_size))
+			    !accel_range_ok(c->out_off, c->out_len,
+					    s->l.res_off, s->l.res_size))
 				abort();
 			if (!(c->flags & ACCEL_CQE_F_RESULT) && c->out_len)
 				abort();

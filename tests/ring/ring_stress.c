@@ -15,7 +15,8 @@ struct ring_mem *ring_stress_mem(uint32_t entries, int shared)
 {
 	size_t sz = sizeof(struct ring_mem) + ACCEL_RING_HDR_SIZE + entries * 8;
 	void *p = mmap(NULL, sz, PROT_READ | PROT_WRITE,
-		       (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+		       (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1,
+		       0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -72,13 +73,14 @@ uint64_t ring_stress_consume(const struct stress *st)
 		if (avail < 0)
 			return UINT64_MAX;
 		if (avail == 0) {
-			accel_bell_wait(&st->m->data, has_data, &s,
-					st->spin_ns, -1);
+			accel_bell_wait(&st->m->data, has_data, &s, st->spin_ns,
+					-1);
 			continue;
 		}
 		take = 1 + (uint64_t)(rand_r(&seed) % (uint64_t)avail);
 		for (uint64_t i = 0; i < take; i++) {
-			uint64_t v = *(const uint64_t *)accel_ring_next_entry(&s.r);
+			uint64_t v =
+				*(const uint64_t *)accel_ring_next_entry(&s.r);
 
 			if (v != expect)
 				return expect;

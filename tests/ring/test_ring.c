@@ -39,15 +39,17 @@ Test(ring, fills_to_capacity_and_keeps_order)
 	for (uint64_t round = 0; round < 5; round++) {
 		cr_assert_eq(accel_ring_space(&prod), 8);
 		for (uint64_t i = 0; i < 8; i++)
-			*(uint64_t *)accel_ring_next_slot(&prod) = round * 8 + i;
+			*(uint64_t *)accel_ring_next_slot(&prod) =
+				round * 8 + i;
 		cr_assert_eq(accel_ring_space(&prod), 0);
 		/* Nothing is visible before the one publish. */
 		cr_assert_eq(accel_ring_avail(&cons), 0);
 		accel_ring_publish(&prod);
 		cr_assert_eq(accel_ring_avail(&cons), 8);
 		for (uint64_t i = 0; i < 8; i++)
-			cr_assert_eq(*(const uint64_t *)accel_ring_next_entry(&cons),
-				     round * 8 + i);
+			cr_assert_eq(
+				*(const uint64_t *)accel_ring_next_entry(&cons),
+				round * 8 + i);
 		cr_assert_eq(accel_ring_space(&prod), 0,
 			     "slots return only on consumed()");
 		accel_ring_consumed(&cons);
@@ -81,13 +83,15 @@ Test(ring, indices_that_claim_too_much_are_protocol_errors)
 	accel_ring_publish(&prod);
 	cr_assert_eq(accel_ring_avail(&cons), 10);
 	for (uint64_t i = 0; i < 10; i++)
-		cr_assert_eq(*(const uint64_t *)accel_ring_next_entry(&cons), i);
+		cr_assert_eq(*(const uint64_t *)accel_ring_next_entry(&cons),
+			     i);
 }
 
 Test(ring_stress, two_processes_lose_nothing, .timeout = 600)
 {
-	struct stress st = { .entries = 256, .n = ring_stress_n(), .spin_ns = 2000,
-			     .seed = 1 };
+	struct stress st = {
+		.entries = 256, .n = ring_stress_n(), .spin_ns = 2000, .seed = 1
+	};
 	pid_t pid;
 	int status;
 
@@ -113,8 +117,9 @@ static void *consumer_thread(void *arg)
 Test(ring_stress, two_threads_lose_nothing, .timeout = 600)
 {
 	/* TSan checks this one: the same code over one mapping, two threads. */
-	struct stress st = { .entries = 64, .n = ring_stress_n() / 4, .spin_ns = 0,
-			     .seed = 2 };
+	struct stress st = {
+		.entries = 64, .n = ring_stress_n() / 4, .spin_ns = 0, .seed = 2
+	};
 	pthread_t t;
 	void *ret;
 
@@ -132,8 +137,9 @@ Test(ring_stress, two_threads_lose_nothing, .timeout = 600)
  */
 Test(ring_bell, sleeping_waiter_is_always_woken, .timeout = 120)
 {
-	struct stress st = { .entries = 2, .n = 200000, .spin_ns = 0,
-			     .seed = 3 };
+	struct stress st = {
+		.entries = 2, .n = 200000, .spin_ns = 0, .seed = 3
+	};
 	pthread_t t;
 	void *ret;
 

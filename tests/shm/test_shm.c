@@ -26,12 +26,14 @@ Test(shm_layout, defaults_are_ordered_and_aligned)
 	cr_assert_geq(l.bell_off, 4096);
 	/* two 64-byte doorbells */
 	cr_assert_geq(l.sq_off, l.bell_off + 128);
-	cr_assert_geq(l.rq_off, l.sq_off + ACCEL_RING_HDR_SIZE +
-					(uint64_t)l.sq_entries * ACCEL_SQE_SIZE);
+	cr_assert_geq(l.rq_off,
+		      l.sq_off + ACCEL_RING_HDR_SIZE +
+			      (uint64_t)l.sq_entries * ACCEL_SQE_SIZE);
 	cr_assert_geq(l.cq_off, l.rq_off + ACCEL_RING_HDR_SIZE +
 					(uint64_t)l.rq_entries * 8);
-	cr_assert_geq(l.cq_stride, ACCEL_RING_HDR_SIZE +
-					   (uint64_t)l.cq_entries * ACCEL_CQE_SIZE);
+	cr_assert_geq(l.cq_stride,
+		      ACCEL_RING_HDR_SIZE +
+			      (uint64_t)l.cq_entries * ACCEL_CQE_SIZE);
 	cr_assert_geq(l.req_off, l.cq_off + 3 * l.cq_stride);
 	cr_assert_eq(l.res_off, l.req_off + l.req_size);
 	cr_assert_eq(l.map_size, l.res_off + l.res_size);
@@ -135,7 +137,10 @@ Test(shm_map, unsealed_fd_is_refused)
 /* The arena against a model: random sizes, random frees, full merge. */
 Test(shm_arena, random_alloc_free_never_overlaps_and_merges_back)
 {
-	enum { N = 4096 };
+	enum {
+		N = 4096
+	};
+
 	const uint64_t base = 1 << 20, size = 8 << 20;
 	static uint64_t off[N], len[N];
 	static uint8_t owner[(8 << 20) / 256];
@@ -166,7 +171,8 @@ Test(shm_arena, random_alloc_free_never_overlaps_and_merges_back)
 		cr_assert_geq(off[i], base);
 		cr_assert_leq(off[i] + len[i], base + size);
 		for (uint64_t g = (off[i] - base) / 256;
-		     g < (off[i] - base + accel_arena_block_size(a, off[i])) / 256;
+		     g <
+		     (off[i] - base + accel_arena_block_size(a, off[i])) / 256;
 		     g++) {
 			cr_assert_eq(owner[g], 0, "blocks overlap");
 			owner[g] = 1;

@@ -22,17 +22,17 @@
  * ACCEL_STRESS_N scales the requests per thread (default 200,000).
  */
 
-#define CLIENTS 3
+#define CLIENTS	 3
 #define MAX_ECHO (200 << 10)
 
 static char sock_path[108];
 static atomic_int failures;
 
-#define FAIL(...)                                      \
-	do {                                           \
+#define FAIL(...)                                               \
+	do {                                                    \
 		fprintf(stderr, "stress_engine: " __VA_ARGS__); \
-		fputc('\n', stderr);                   \
-		atomic_fetch_add(&failures, 1);        \
+		fputc('\n', stderr);                            \
+		atomic_fetch_add(&failures, 1);                 \
 	} while (0)
 
 struct worker {
@@ -53,7 +53,8 @@ static void *client_thread(void *arg)
 		return NULL;
 	}
 	seen = calloc(w->n, 1);
-	if (!seen || accel_client_alloc(c, MAX_ECHO, &in_off, (void **)&in) < 0) {
+	if (!seen ||
+	    accel_client_alloc(c, MAX_ECHO, &in_off, (void **)&in) < 0) {
 		FAIL("setup failed");
 		return NULL;
 	}
@@ -103,7 +104,8 @@ static void *client_thread(void *arg)
 
 			if (ret != 1) {
 				FAIL("waiting for completions: %s",
-				     ret ? accel_strerror(ret) : "none in 30 s");
+				     ret ? accel_strerror(ret) :
+					   "none in 30 s");
 				break;
 			}
 		}
@@ -127,7 +129,8 @@ static void *client_thread(void *arg)
 			    out[0] == 7 &&
 			    out[cqe[i].out_len - 1] !=
 				    (uint8_t)((cqe[i].out_len - 1) * 131 + 7))
-				FAIL("echo %llu corrupted", (unsigned long long)ud);
+				FAIL("echo %llu corrupted",
+				     (unsigned long long)ud);
 			if (cqe[i].flags & ACCEL_CQE_F_RESULT)
 				accel_client_release(c, cqe[i].out_off);
 		}

@@ -21,8 +21,9 @@ static void *consumer(void *arg)
 
 static int run(uint32_t entries, uint64_t n, uint64_t spin_ns, unsigned seed)
 {
-	struct stress st = { .entries = entries, .n = n, .spin_ns = spin_ns,
-			     .seed = seed };
+	struct stress st = {
+		.entries = entries, .n = n, .spin_ns = spin_ns, .seed = seed
+	};
 	pthread_t t;
 	void *got;
 
@@ -40,8 +41,8 @@ int main(void)
 	int passed = 0, total = 0;
 
 	total++, passed += run(256, n, 20000, 1); /* spinning */
-	total++, passed += run(64, n / 4, 0, 2); /* always sleeping */
-	total++, passed += run(2, n / 50, 0, 3); /* one slot at a time */
+	total++, passed += run(64, n / 4, 0, 2);  /* always sleeping */
+	total++, passed += run(2, n / 50, 0, 3);  /* one slot at a time */
 	printf("%d passed, %d failed\n", passed, total - passed);
 	return passed == total ? 0 : 1;
 }
