@@ -529,6 +529,21 @@ static int eol_mode(const struct tfile *t, const struct pline *pl,
 	return -1;
 }
 
+/* True when a hunk changes nothing (its two sides are equal). */
+static int same_sides(const struct pline *pl, const uint32_t *oi, uint32_t no,
+		      const uint32_t *ni, uint32_t nn)
+{
+	if (no != nn)
+		return 0;
+	for (uint32_t k = 0; k < no; k++) {
+		const struct pline *a = &pl[oi[k]], *b = &pl[ni[k]];
+
+		if (a->len != b->len || memcmp(a->p, b->p, a->len))
+			return 0;
+	}
+	return 1;
+}
+
 static int put_line(struct dbuf *o, const char *p, uint32_t len, int nl,
 		    int crlf)
 {
@@ -616,6 +631,7 @@ int accel_patch_apply(const struct accel_patch *p, uint32_t file,
 		uint32_t nold = 0, nnew = 0, lead = 0, trail = 0, stated;
 		char del = rev ? '+' : '-', add = rev ? '-' : '+';
 		long where = -1, guess;
+		int already = 0;
 		uint32_t fz, pre = 0, suf = 0;
 		int crlf_out;
 
@@ -644,14 +660,23 @@ int accel_patch_apply(const struct accel_patch *p, uint32_t file,
 				       guess + pre, lo, opts.flags);
 			if (where >= 0)
 				break;
+			/*
+			 * Before any fuzz, as GNU patch does: when the new
+			 * side is there as a whole and differs from the old,
+			 * the hunk was applied already; fuzz would apply it
+			 * a second time somewhere else.
+			 */
+			if (!fz && nnew &&
+			    !same_sides(pl, oldidx, nold, newidx, nnew) &&
+			    locate(&t, pl, newidx, nnew, 0, 0, guess, lo,
+				   opts.flags) >= 0) {
+				already = 1;
+				break;
+			}
 		}
 		if (where < 0) {
-			/* Already applied? The new side matches as a whole. */
-			long w = locate(&t, pl, newidx, nnew, 0, 0, guess, lo,
-					opts.flags);
-
-			hr->status = w >= 0 && nnew ? ACCEL_PATCH_HUNK_ALREADY :
-						      ACCEL_PATCH_HUNK_REJECTED;
+			hr->status = already ? ACCEL_PATCH_HUNK_ALREADY :
+					       ACCEL_PATCH_HUNK_REJECTED;
 			res->n_rejected++;
 			continue;
 		}

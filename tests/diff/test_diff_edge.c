@@ -668,3 +668,32 @@ Test(diff_edge, concurrent_calls_agree)
 	free(a);
 	free(b);
 }
+
+/*
+ * A real patch applied a second time: every hunk is reported as already
+ * applied and the text stays, even where fuzz would find a place for the
+ * old side (GNU patch checks for an applied hunk before fuzzing too).
+ */
+Test(diff_apply, second_application_changes_nothing)
+{
+	size_t alen, blen;
+	char *a = tread(DOM_55, &alen), *b = tread(DOM_56, &blen);
+	struct accel_diff_result d;
+	struct accel_patch *pt;
+	struct accel_patch_result r;
+	int rej;
+
+	cr_assert_eq(accel_diff(a, alen, b, blen, NULL, &d), 0);
+	cr_assert_eq(accel_patch_parse(d.text, d.text_len, &pt, NULL), 0);
+	rej = accel_patch_apply(pt, 0, b, blen, NULL, &r);
+	cr_expect_eq(rej, (int)r.n_hunks);
+	for (uint32_t k = 0; k < r.n_hunks; k++)
+		cr_expect_eq(r.hunks[k].status, ACCEL_PATCH_HUNK_ALREADY,
+			     "hunk %u", k);
+	cr_expect(r.text_len == blen && !memcmp(r.text, b, blen));
+	accel_patch_result_free(&r);
+	accel_patch_destroy(pt);
+	accel_diff_result_free(&d);
+	free(a);
+	free(b);
+}
