@@ -3,6 +3,7 @@
 //   node oracle.mjs corpus OUT.bin BYTES   real mixed corpus of about BYTES
 //   node oracle.mjs cases CASES.json OUT.bin   the mismatch-class cases
 //   node oracle.mjs classes OUT.bin   Node's Unicode classes, per code point
+//   node oracle.mjs random N OUT.bin  N random strings over tricky characters
 //
 // Every document is encoded by js-tiktoken (the oracle of the JavaScript
 // dialect) and by the tiktoken npm package (tiktoken's Rust core compiled to
@@ -244,6 +245,37 @@ function writeAtomic(file, buf) {
 	fs.renameSync(file + '.tmp', file);
 }
 
+// Random short strings over an alphabet chosen to exercise every branch of
+// the split patterns: letters of each category (Lu Ll Lt Lm Lo), marks,
+// numbers (Nd Nl No), each kind of white space (both dialects' \s, CR/LF),
+// apostrophes with contraction letters, punctuation, '/', special-token
+// fragments, emoji, and a lone invalid byte. Deterministic (fixed seed).
+function randomDocs(count) {
+	const alphabet = [
+		'a', 'e', 's', 't', 'd', 'm', 'l', 'v', 'r', 'A', 'S', 'T', 'L', 'R', 'V', 'E', 'D', 'M',
+		'\u00e9', '\u00c9', '\u017f', '\u01c5', '\u02b0', '\u4e00', '\u0915', '\u0e01',
+		'\u0301', '\u0903', '\u20dd', '\u0e31',
+		'0', '7', '\u0661', '\u2167', '\u00bd', '\u2460',
+		' ', ' ', '  ', '\t', '\n', '\r', '\r\n', '\u000b', '\u00a0', '\u3000', '\u2028', '\ufeff', '\u0085', '\u200b',
+		"'", "'", "'s", "'LL", "'re", "'Ve", '!', '.', ',', '-', '/', '//', '(', '"', '<', '|', '>',
+		'<|endoftext|>', '<|endofprompt|>', '<|fim_prefix|>', '<|', '|>',
+		'\ud83d\ude00', '\u2764\ufe0f', '\ud83c\uddef\ud83c\uddf5', '\u200d',
+	];
+	const docs = [];
+	for (let k = 0; k < count; k++) {
+		let t = '';
+		const n = 1 + rand(24);
+		for (let j = 0; j < n; j++) t += alphabet[rand(alphabet.length)];
+		let b = Buffer.from(t, 'utf8');
+		if (rand(10) === 0) {
+			const at = rand(b.length + 1);
+			b = Buffer.concat([b.subarray(0, at), Buffer.from([0x80 + rand(0x80)]), b.subarray(at)]);
+		}
+		docs.push({ name: `random#${k}`, text: b });
+	}
+	return docs;
+}
+
 // One byte per code point with the class bits of tokenizer/tok_int.h as
 // this Node's own regex engine (ICU) sees them: TOK_L 1, TOK_N 2, TOK_U 4,
 // TOK_W 8, TOK_SJ 16. Surrogates are left 0 (they never reach the C side).
@@ -269,6 +301,9 @@ if (cmd === 'corpus') {
 } else if (cmd === 'cases') {
 	writeAtomic(b, encodeAll(loadCases(a)));
 	console.log(`oracle: cases -> ${b}`);
+} else if (cmd === 'random') {
+	writeAtomic(b, encodeAll(randomDocs(Number(a))));
+	console.log(`oracle: ${a} random strings -> ${b}`);
 } else if (cmd === 'classes') {
 	writeAtomic(a, classes());
 	console.log(`oracle: classes -> ${a}`);

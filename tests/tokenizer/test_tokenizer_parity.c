@@ -192,3 +192,28 @@ Test(cases, dialects_differ_on_bom_and_nel)
 	cr_assert_eq(found, 2);
 	tt_oracle_free(&of);
 }
+
+/*
+ * Random short strings over the characters that steer the split patterns
+ * (oracle.mjs randomDocs): every branch of both matchers against both
+ * oracles, including special-token fragments and stray invalid bytes.
+ */
+Test(random, cl100k_js_tiktoken)
+{
+	check_file("random.bin", 0, 1);
+}
+
+Test(random, cl100k_tiktoken)
+{
+	check_file("random.bin", 0, 0);
+}
+
+Test(random, o200k_js_tiktoken)
+{
+	check_file("random.bin", 1, 1);
+}
+
+Test(random, o200k_tiktoken)
+{
+	check_file("random.bin", 1, 0);
+}
