@@ -3,6 +3,7 @@
 // { ... } }). Add one import line per module.
 import './diff';
 import './tokens';
+import './exec';
 import './context';
 import './symbols';
 export {};

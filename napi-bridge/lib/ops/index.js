@@ -11,6 +11,7 @@ const MODULES = [
 	'tokens',
 	'context',
 	'symbols',
+	'exec',
 ];
 
 module.exports = function installOps(Engine, lib) {
