@@ -183,7 +183,8 @@ function encodeUpsert(path, symbols, opts, sync) {
 		const len = buf.utf8Write(str, strBase + so);
 		const off = so;
 		so += len;
-		return [off, len];
+		/* An empty string's offset must be 0 (the engine says why). */
+		return [len ? off : 0, len];
 	};
 	const [pathOff, pathLen] = put(path);
 	const seen = new Map();
