@@ -364,7 +364,8 @@ exports.install = (Engine, lib) => {
 		 * u64 bytes of that stream so far, then the chunk.
 		 */
 		const onProgress = cb && ((_res, v) => {
-			const d = v && v.data;
+			/* The bridge hands progress over as a Buffer (a view). */
+			const d = Buffer.isBuffer(v) ? v : v && v.data;
 			if (!d || d.length < 16)
 				return;
 			const s = d.readUInt32LE(0) === 1 ? 'stderr' : 'stdout';
