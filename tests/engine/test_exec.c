@@ -499,6 +499,57 @@ Test(exec, engine_kill9_leaves_no_sandboxed_process)
 	accel_client_destroy(c);
 }
 
+/*
+ * A client that goes away mid-exec: a daemon engine (which outlives the
+ * session) sees EOF, cancels the session's jobs and so kills the tree.
+ */
+Test(exec, session_end_kills_tree_daemon_survives)
+{
+	char sock[108], marker[64], script[512];
+	const char *argv[] = { "sh", "-c", script, NULL };
+	struct spec s = { .lists[S_ARGV] = argv, .grace_ms = 100 };
+	struct accel_client *c, *c2;
+	uint64_t off;
+	size_t len;
+	uint8_t *b;
+	pid_t d;
+	int st;
+
+	snprintf(sock, sizeof(sock), "/tmp/accel-exec-%d.sock", (int)getpid());
+	unlink(sock);
+	d = fork();
+	cr_assert_geq(d, 0);
+	if (d == 0) {
+		execl(ACCEL_ENGINE_BIN, ACCEL_ENGINE_BIN, "--socket", sock,
+		      "--workers", "2", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && access(sock, F_OK); i++)
+		usleep(10000);
+	cr_assert_eq(accel_client_connect(sock, NULL, &c), 0);
+	marker_script(marker, sizeof(marker), script, sizeof(script));
+	b = build(&s, &len);
+	submit(c, OP_EXEC, b, len, 9, 0, &off);
+	for (int i = 0; i < 2000 && count_marker(marker) < 3; i++)
+		usleep(10000);
+	cr_assert_geq(count_marker(marker), 3, "command did not start");
+	accel_client_destroy(c);
+	cr_assert_eq(await_marker(marker, 1), 0, "sandboxed processes left");
+	/* The daemon still serves execs. */
+	cr_assert_eq(accel_client_connect(sock, NULL, &c2), 0);
+	const char *t[] = { "/bin/true", NULL };
+	struct spec s2 = { .lists[S_ARGV] = t };
+	struct done dn = run(c2, &s2);
+	cr_assert_geq(dn.res, 0);
+	cr_assert_eq(r_exit(&dn), 0);
+	free(dn.blk);
+	accel_client_destroy(c2);
+	kill(d, SIGTERM);
+	waitpid(d, &st, 0);
+	unlink(sock);
+	free(b);
+}
+
 Test(exec, write_outside_writable_roots_fails)
 {
 	struct accel_client *c = client_start();
