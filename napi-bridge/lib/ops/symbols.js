@@ -37,6 +37,7 @@ const REC = 48;
 const HIT = 64;
 const MAX_FILE_SYMBOLS = 1 << 20;
 const TWO32 = 4294967296;
+const LE = require('node:os').endianness() === 'LE';
 
 /* LSP SymbolKind names, index = kind number. */
 const KIND_NAMES = [undefined, 'File', 'Module', 'Namespace', 'Package',
@@ -101,34 +102,48 @@ function checkPath(name, p) {
 	return p;
 }
 
-/* Kind name (case-insensitive, LSP or ctags) or number -> LSP number. */
-function kindOf(k, where) {
-	if (typeof k === 'number' && Number.isInteger(k) && k >= 0 && k <= 26)
-		return k;
+/* Kind name as given -> number: skips the lower-casing on repeats. */
+const kindCache = new Map();
+
+/*
+ * Kind name (case-insensitive, LSP or ctags) or number -> LSP number. i is
+ * the symbol's index (for the message) or a label string.
+ */
+function kindOf(k, i) {
 	if (typeof k === 'string') {
-		const v = KIND_BY_NAME.get(k.toLowerCase());
+		let v = kindCache.get(k);
+		if (v === undefined) {
+			v = KIND_BY_NAME.get(k.toLowerCase());
+			if (v !== undefined && kindCache.size < 4096)
+				kindCache.set(k, v);
+		}
 		if (v !== undefined)
 			return v;
-	}
-	if (k === undefined || k === null)
+	} else if (typeof k === 'number' && Number.isInteger(k) && k >= 0 &&
+		   k <= 26) {
+		return k;
+	} else if (k === undefined || k === null) {
 		return 0;
-	throw typeError(`${where}: unknown symbol kind ${JSON.stringify(k)}`);
+	}
+	throw typeError(`${typeof i === 'number' ? `symbols[${i}].kind` : i}: ` +
+			`unknown symbol kind ${JSON.stringify(k)}`);
 }
 
-function posInt(v, where) {
+function posInt(v, field, i) {
 	if (v === undefined || v === null)
 		return 0;
 	if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 ||
 	    v >= TWO32)
-		throw typeError(`${where} must be a non-negative integer`);
+		throw typeError(`symbols[${i}].${field} must be a non-negative ` +
+				'integer');
 	return v;
 }
 
-function optStr(v, where) {
+function optStr(v, field, i) {
 	if (v === undefined || v === null || v === '')
 		return '';
 	if (typeof v !== 'string')
-		throw typeError(`${where} must be a string`);
+		throw typeError(`symbols[${i}].${field} must be a string`);
 	return v;
 }
 
@@ -178,20 +193,19 @@ function encodeUpsert(path, symbols, opts, sync) {
 	}
 	const strBase = HDR + REC * n;
 	const buf = bufFor(strBase + bound, sync);
-	let so = 0; /* bytes written to the string section */
-	const put = (str) => {
-		const len = buf.utf8Write(str, strBase + so);
-		const off = so;
-		so += len;
-		/* An empty string's offset must be 0 (the engine says why). */
-		return [len ? off : 0, len];
-	};
-	const [pathOff, pathLen] = put(path);
+	/* Records through a 32-bit view (bufFor's buffers are 8-aligned). */
+	const u32 = LE && buf.byteOffset % 4 === 0 ?
+		new Uint32Array(buf.buffer, buf.byteOffset, strBase >>> 2) : null;
+	let so = buf.utf8Write(path, strBase); /* the path comes first */
+	const pathLen = so;
+	/* Distinct containers / details, as off + len * 2^32. */
 	const seen = new Map();
 	const shared = (str) => {
 		let v = seen.get(str);
 		if (v === undefined) {
-			v = put(str);
+			const len = buf.utf8Write(str, strBase + so);
+			v = so + len * TWO32;
+			so += len;
 			seen.set(str, v);
 		}
 		return v;
@@ -199,23 +213,46 @@ function encodeUpsert(path, symbols, opts, sync) {
 	for (let i = 0; i < n; i++) {
 		const s = symbols[i];
 		const r = HDR + REC * i;
-		const [no, nl] = put(s.name);
-		const c = optStr(s.container, `symbols[${i}].container`);
-		const d = optStr(s.detail, `symbols[${i}].detail`);
-		const [co, cl] = c === '' ? [0, 0] : shared(c);
-		const [dof, dl] = d === '' ? [0, 0] : shared(d);
+		const nl = buf.utf8Write(s.name, strBase + so);
+		/* An empty string's offset must be 0 (the engine says why). */
+		const no = nl ? so : 0;
+		so += nl;
+		const c = optStr(s.container, 'container', i);
+		const d = optStr(s.detail, 'detail', i);
+		const cv = c === '' ? 0 : shared(c);
+		const dv = d === '' ? 0 : shared(d);
+		const line = posInt(s.line, 'line', i);
+		const col = posInt(s.column, 'column', i);
+		const eline = posInt(s.endLine, 'endLine', i);
+		const ecol = posInt(s.endColumn, 'endColumn', i);
+		const kind = kindOf(s.kind, i);
+		if (u32 !== null) {
+			const w = r >>> 2;
+			u32[w] = no;
+			u32[w + 1] = nl;
+			u32[w + 2] = cv % TWO32;
+			u32[w + 3] = Math.floor(cv / TWO32);
+			u32[w + 4] = dv % TWO32;
+			u32[w + 5] = Math.floor(dv / TWO32);
+			u32[w + 6] = line;
+			u32[w + 7] = col;
+			u32[w + 8] = eline;
+			u32[w + 9] = ecol;
+			u32[w + 10] = kind; /* kind u16, flags u16 = 0 */
+			u32[w + 11] = 0;
+			continue;
+		}
 		buf.writeUInt32LE(no, r);
 		buf.writeUInt32LE(nl, r + 4);
-		buf.writeUInt32LE(co, r + 8);
-		buf.writeUInt32LE(cl, r + 12);
-		buf.writeUInt32LE(dof, r + 16);
-		buf.writeUInt32LE(dl, r + 20);
-		buf.writeUInt32LE(posInt(s.line, `symbols[${i}].line`), r + 24);
-		buf.writeUInt32LE(posInt(s.column, `symbols[${i}].column`), r + 28);
-		buf.writeUInt32LE(posInt(s.endLine, `symbols[${i}].endLine`), r + 32);
-		buf.writeUInt32LE(posInt(s.endColumn, `symbols[${i}].endColumn`),
-				  r + 36);
-		buf.writeUInt16LE(kindOf(s.kind, `symbols[${i}].kind`), r + 40);
+		buf.writeUInt32LE(cv % TWO32, r + 8);
+		buf.writeUInt32LE(Math.floor(cv / TWO32), r + 12);
+		buf.writeUInt32LE(dv % TWO32, r + 16);
+		buf.writeUInt32LE(Math.floor(dv / TWO32), r + 20);
+		buf.writeUInt32LE(line, r + 24);
+		buf.writeUInt32LE(col, r + 28);
+		buf.writeUInt32LE(eline, r + 32);
+		buf.writeUInt32LE(ecol, r + 36);
+		buf.writeUInt16LE(kind, r + 40);
 		buf.writeUInt16LE(0, r + 42);
 		buf.writeUInt32LE(0, r + 44);
 	}
@@ -224,7 +261,7 @@ function encodeUpsert(path, symbols, opts, sync) {
 	buf.writeUInt16LE(0, 6);
 	buf.writeUInt32LE(n, 8);
 	buf.writeUInt32LE(so, 12);
-	buf.writeUInt32LE(pathOff, 16);
+	buf.writeUInt32LE(0, 16);
 	buf.writeUInt32LE(pathLen, 20);
 	buf.writeBigUInt64LE(hash, 24);
 	return buf.subarray(0, strBase + so);
