@@ -221,6 +221,51 @@ test('store: dedup by content, get == put, has/size/delete, stats', async () => 
 	assert.equal(eng.store, eng.store, 'one facade per engine');
 });
 
+test('store keys are XXH128 in canonical form (checked against libxxhash)', async (t) => {
+	// An independent oracle: a few lines of C over the system's libxxhash.
+	const dir = tmpdir('xxh');
+	try {
+		const src = path.join(dir, 'x128.c');
+		const bin = path.join(dir, 'x128');
+		fs.writeFileSync(src, `#include <stdio.h>
+#include <stdlib.h>
+#include <xxhash.h>
+int main(int argc, char **argv) {
+	for (int a = 1; a < argc; a++) {
+		FILE *f = fopen(argv[a], "rb");
+		fseek(f, 0, SEEK_END);
+		long n = ftell(f);
+		rewind(f);
+		char *b = malloc(n + 1);
+		if (fread(b, 1, n, f) != (size_t)n) return 1;
+		fclose(f);
+		XXH128_canonical_t c;
+		XXH128_canonicalFromHash(&c, XXH3_128bits(b, n));
+		for (int i = 0; i < 16; i++) printf("%02x", c.digest[i]);
+		printf("\\n");
+		free(b);
+	}
+	return 0;
+}
+`);
+		try {
+			require('node:child_process').execFileSync('cc', ['-O1', '-o', bin, src,
+				'-lxxhash'], { stdio: 'ignore' });
+		} catch {
+			t.skip('no C compiler or libxxhash-dev');
+			return;
+		}
+		const files = ['/usr/include/stdio.h', '/usr/include/linux/io_uring.h',
+			path.join(REPO, 'node_modules/lodash/lodash.js')].filter((f) => fs.existsSync(f));
+		const want = require('node:child_process').execFileSync(bin, files)
+			.toString().trim().split('\n');
+		for (let i = 0; i < files.length; i++)
+			assert.equal(await eng.store.put(fs.readFileSync(files[i])), want[i], files[i]);
+	} finally {
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+});
+
 /* Counts like the plan does (special-token text as ordinary text). */
 function count(text, encoding = 'o200k_base') {
 	return eng.countTokensSync(text, encoding, { disallowedSpecial: [] });
