@@ -230,8 +230,10 @@ test('bad symbols are clear errors; bad arguments TypeErrors', { skip }, async (
 		[() => eng.symbols.upsertFileSync(f, null), () => eng.symbols.upsertFile(f, null)],
 		[() => eng.symbols.upsertFileSync(f, [null]), () => eng.symbols.upsertFile(f, [null])],
 		[() => eng.symbols.upsertFileSync(f, [{ name: 5 }]), () => eng.symbols.upsertFile(f, [{ name: 5 }])],
-		[() => eng.symbols.upsertFileSync(f, [{ name: 'a', kind: 'gizmo' }]),
-			() => eng.symbols.upsertFile(f, [{ name: 'a', kind: 'gizmo' }])],
+		[() => eng.symbols.upsertFileSync(f, [{ name: 'a', kind: {} }]),
+			() => eng.symbols.upsertFile(f, [{ name: 'a', kind: {} }])],
+		[() => eng.symbols.upsertFileSync(f, [{ name: 'a', kind: 27 }]),
+			() => eng.symbols.upsertFile(f, [{ name: 'a', kind: 27 }])],
 		[() => eng.symbols.upsertFileSync(f, [{ name: 'a', line: -1 }]),
 			() => eng.symbols.upsertFile(f, [{ name: 'a', line: -1 }])],
 		[() => eng.symbols.querySync(5), () => eng.symbols.query(5)],
@@ -252,6 +254,10 @@ test('bad symbols are clear errors; bad arguments TypeErrors', { skip }, async (
 		assert.throws(s, (e) => e instanceof TypeError || e instanceof RangeError, s.toString());
 		await assert.rejects(a(), (e) => e instanceof TypeError || e instanceof RangeError);
 	}
+	// A kind name nobody knows (ctags has many) is "unknown": a Variable.
+	assert.equal(eng.symbols.upsertFileSync(f, [{ name: 'zzUnknownKindSym', kind: 'l4subsection' }]), 1);
+	assert.equal(eng.symbols.querySync('zzUnknownKindSym', { mode: 'exact' })[0].symbol.kind, 'Variable');
+	assert.equal(eng.symbols.removeFileSync(f), true);
 	// Too long a query reaches the engine and comes back as a code.
 	assert.throws(() => eng.symbols.querySync('q'.repeat(300)), AccelError);
 	assert.equal(eng.pingSync(), 0);

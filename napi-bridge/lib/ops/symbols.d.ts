@@ -25,7 +25,7 @@ export interface IndexedSymbol {
 	detail?: string;
 }
 
-/** What upsertFile() takes: kind as any-case name or LSP number; `file` is ignored. */
+/** What upsertFile() takes: kind as any-case LSP or ctags name or LSP number (other names: unknown, stored as Variable); `file` is ignored. */
 export interface SymbolInput {
 	name: string;
 	kind?: string | number;

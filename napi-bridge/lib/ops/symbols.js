@@ -11,7 +11,8 @@
  * LLM turn). A symbol is {name, kind, file, line, column, endLine,
  * endColumn, container?, detail?}: 1-based positions (0 = unknown), `kind`
  * an LSP SymbolKind name ('Function'; input matched case-insensitively, also
- * universal-ctags kind names and LSP numbers), `container` a dotted path.
+ * universal-ctags kind names and LSP numbers; other names are "unknown" and
+ * come back as 'Variable'), `container` a dotted path.
  * Query hits carry `positions`: the matched characters of the name as
  * UTF-16 indices (the engine's UTF-8 byte offsets, converted here).
  */
@@ -107,9 +108,11 @@ const kindCache = new Map();
 
 /*
  * Kind name (case-insensitive, LSP or ctags) or number -> LSP number. i is
- * the symbol's index (for the message) or a label string.
+ * the symbol's index (for the message) or a label string. With lenient, a
+ * name nobody knows (ctags has hundreds: "l4subsection") is 0, "unknown",
+ * which the index stores as Variable, as its own workspace indexer does.
  */
-function kindOf(k, i) {
+function kindOf(k, i, lenient) {
 	if (typeof k === 'string') {
 		let v = kindCache.get(k);
 		if (v === undefined) {
@@ -119,6 +122,8 @@ function kindOf(k, i) {
 		}
 		if (v !== undefined)
 			return v;
+		if (lenient)
+			return 0;
 	} else if (typeof k === 'number' && Number.isInteger(k) && k >= 0 &&
 		   k <= 26) {
 		return k;
@@ -225,7 +230,7 @@ function encodeUpsert(path, symbols, opts, sync) {
 		const col = posInt(s.column, 'column', i);
 		const eline = posInt(s.endLine, 'endLine', i);
 		const ecol = posInt(s.endColumn, 'endColumn', i);
-		const kind = kindOf(s.kind, i);
+		const kind = kindOf(s.kind, i, true);
 		if (u32 !== null) {
 			const w = r >>> 2;
 			u32[w] = no;
