@@ -22,6 +22,9 @@ step "C tests (build/)"
 step "Node bridge tests"
 node --test --test-concurrency=1 "$top"/napi-bridge/test/ || failed+=("node --test")
 
+step "the demo (every op through Node)"
+node scripts/demo.mjs || failed+=("demo")
+
 if [ "${ACCEL_TEST_QUICK:-0}" != 1 ]; then
 	step "C tests under ASan + UBSan (build-asan/)"
 	ACCEL_BUILD_DIR=build-asan ACCEL_CMAKE_ARGS="-DACCEL_ASAN=ON -DACCEL_NAPI=OFF" \
