@@ -97,15 +97,38 @@ int accel_op_result_copy(struct accel_op_ctx *ctx, const void *p, size_t len)
 
 void accel_op_result_trim(struct accel_op_ctx *ctx, size_t len)
 {
+	struct accel_session *s = ctx->s;
+	uint64_t off;
+	int moved;
+
 	if (!ctx->has_res || len >= ctx->res_len)
 		return;
 	if (len == 0) {
 		free_result(ctx);
 		return;
 	}
-	pthread_mutex_lock(&ctx->s->res_lock);
-	accel_arena_trim(ctx->s->res, ctx->res_off, len);
-	pthread_mutex_unlock(&ctx->s->res_lock);
+	/*
+	 * Move the bytes into the smallest block that holds them instead of
+	 * splitting the big block in place: a result that outlives the call
+	 * (a view the client keeps) would otherwise pin the big block's free
+	 * upper halves, and a run of such results fragments the arena until
+	 * no large block is left while most of it is free. The allocator
+	 * hands out the smallest free block first, so small results fill
+	 * holes; the big block is freed whole and merges back.
+	 */
+	pthread_mutex_lock(&s->res_lock);
+	moved = accel_arena_block_size(s->res, ctx->res_off) > len * 2 &&
+		accel_arena_alloc(s->res, len, &off) == 0;
+	if (!moved)
+		accel_arena_trim(s->res, ctx->res_off, len);
+	pthread_mutex_unlock(&s->res_lock);
+	if (moved) {
+		memcpy(s->base + off, s->base + ctx->res_off, len);
+		pthread_mutex_lock(&s->res_lock);
+		accel_arena_free(s->res, ctx->res_off);
+		pthread_mutex_unlock(&s->res_lock);
+		ctx->res_off = off;
+	}
 	ctx->res_len = len;
 }
 

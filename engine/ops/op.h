@@ -92,8 +92,10 @@ void *accel_op_result(struct accel_op_ctx *ctx, size_t len);
 int accel_op_result_copy(struct accel_op_ctx *ctx, const void *p, size_t len);
 
 /*
- * Shrinks the current result block to len bytes (len <= its size). Lets an op
- * allocate a worst-case block and return only what it wrote.
+ * Shrinks the current result to its first len bytes (len <= its size). Lets
+ * an op allocate a worst-case block and return only what it wrote. The bytes
+ * may move to a smaller block: call it last, after the op is done writing,
+ * and do not use the pointer accel_op_result() returned afterwards.
  */
 void accel_op_result_trim(struct accel_op_ctx *ctx, size_t len);
 
