@@ -20,8 +20,23 @@
 struct br_view {
 	struct bridge *b;
 	uint64_t off;
-	uint64_t len;
+	uint64_t held; /* arena bytes the view keeps: its whole block */
 };
+
+/*
+ * The arena block a result occupies: results live in power-of-two blocks of
+ * at least block_min bytes (shm.h), so a view of len bytes can hold up to
+ * twice that. The view limit counts blocks, not lengths, or views could fill
+ * the arena while their lengths add up to half of it.
+ */
+static uint64_t block_of(const struct bridge *b, uint64_t len)
+{
+	uint64_t blk = accel_client_layout(b->c)->block_min;
+
+	while (blk < len)
+		blk <<= 1;
+	return blk;
+}
 
 static int pump(struct bridge *b);
 static void on_death(struct bridge *b, int code);
@@ -481,10 +496,10 @@ static void view_finalize(napi_env env, void *data, void *hint)
 		accel_client_release(b->c, v->off);
 		kick_soon(b);
 	}
-	b->view_bytes -= v->len;
+	b->view_bytes -= v->held;
 	if (env)
 		napi_adjust_external_memory(
-			env, -(int64_t)(v->len * b->view_weight), &adj);
+			env, -(int64_t)(v->held * b->view_weight), &adj);
 	accel_free(v);
 	br_unref(b);
 }
@@ -493,11 +508,12 @@ static napi_value view_buffer(struct bridge *b, const struct accel_cqe *cqe,
 			      const void *p)
 {
 	struct br_view *v = accel_malloc(sizeof(*v));
+	uint64_t held = block_of(b, cqe->out_len);
 	napi_value buf;
 	int64_t adj;
 	void *copy;
 
-	if (b->view_bytes + cqe->out_len > b->view_limit) {
+	if (b->view_bytes + held > b->view_limit) {
 		accel_free(v);
 		v = NULL;
 		b->views_copied++;
@@ -505,15 +521,14 @@ static napi_value view_buffer(struct bridge *b, const struct accel_cqe *cqe,
 	if (v) {
 		v->b = b;
 		v->off = cqe->out_off;
-		v->len = cqe->out_len;
+		v->held = held;
 		if (napi_create_external_buffer(b->env, cqe->out_len, (void *)p,
 						view_finalize, v,
 						&buf) == napi_ok) {
 			b->refs++;
-			b->view_bytes += cqe->out_len;
+			b->view_bytes += held;
 			napi_adjust_external_memory(
-				b->env,
-				(int64_t)(cqe->out_len * b->view_weight), &adj);
+				b->env, (int64_t)(held * b->view_weight), &adj);
 			return buf;
 		}
 		accel_free(v);
