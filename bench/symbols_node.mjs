@@ -197,9 +197,10 @@ function distinct(names) {
 }
 
 /* Runs find over the queries: latency per category, top-1/top-5, top-1 map. */
-async function measure(find, queries, n, isAsync) {
+async function measure(find, queries, n, isAsync, ping) {
 	const cats = {};
 	const all = new Hist(queries.length * n);
+	const ph = new Hist(queries.length * n);
 	const top1 = new Map();
 	for (const q of queries) {
 		const c = (cats[q.cat] ??= { h: new Hist(queries.length * n), n: 0, ok1: 0, ok5: 0 });
@@ -210,6 +211,12 @@ async function measure(find, queries, n, isAsync) {
 			const ns = Number(now() - a);
 			c.h.add(ns);
 			all.add(ns);
+			if (ping) {
+				/* The transport alone, in the same machine state. */
+				const b = now();
+				await ping();
+				ph.add(Number(now() - b));
+			}
 		}
 		const names = distinct(res);
 		c.n++;
@@ -228,6 +235,11 @@ async function measure(find, queries, n, isAsync) {
 	}
 	all.finish(0);
 	out.all = { p50_us: +(all.pct(0.5) / 1e3).toFixed(1), p99_us: +(all.pct(0.99) / 1e3).toFixed(1) };
+	if (ping) {
+		ph.finish(0);
+		out.ping_interleaved = { p50_us: +(ph.pct(0.5) / 1e3).toFixed(2),
+			p99_us: +(ph.pct(0.99) / 1e3).toFixed(2) };
+	}
 	return { out, top1 };
 }
 
@@ -275,9 +287,9 @@ if (st.symbols !== rows.length)
 	throw new Error(`index holds ${st.symbols} of ${rows.length} symbols`);
 
 const sync = await measure((q) => eng.symbols.querySync(q, { limit: 20 }).map((h) => h.symbol.name),
-	queries, reps, false);
+	queries, reps, false, () => eng.pingSync());
 const asyn = await measure((q) => eng.symbols.query(q, { limit: 20 })
-	.then((hs) => hs.map((h) => h.symbol.name)), queries, reps, true);
+	.then((hs) => hs.map((h) => h.symbol.name)), queries, reps, true, () => eng.ping());
 result.ours.sync = sync.out;
 result.ours.async = asyn.out;
 console.error('ours: done');
@@ -329,7 +341,7 @@ for (const name of ['fuzzysort', 'map_scan'])
 result.load_end = load();
 
 // ------------------------------------------------------------ report
-const cats = Object.keys(result.ours.sync).filter((k) => k !== 'all');
+const cats = Object.keys(result.ours.sync).filter((k) => k !== 'all' && k !== 'ping_interleaved');
 console.log(`node ${process.version}; corpus ${rows.length} symbols, ${result.corpus.names} names, ` +
 	`${corpus.size} files; ${queries.length} queries; load ${result.load_start} -> ${result.load_end}`);
 console.log(`\n${'query p50 / p99 (us), top-1'.padEnd(14)}`);
@@ -348,7 +360,9 @@ for (const [k, v] of Object.entries(result.peers))
 	row(k, v.queries, v.build_ms, v.heap_bytes, v.top1_agree_fzf);
 console.log('\nsingle-file upsertFileSync (same symbols again): ' + Object.entries(result.ours.update)
 	.map(([k, v]) => `${k} file (${v.symbols} symbols) p50 ${v.p50_us} us`).join(', '));
-console.log(`pingSync in the same run: p50 ${result.ours.pingSync.p50_us} us, p99 ${result.ours.pingSync.p99_us} us`);
+console.log(`pingSync after the queries: p50 ${result.ours.pingSync.p50_us} us, p99 ${result.ours.pingSync.p99_us} us; ` +
+	`interleaved with the queries: sync ping p50 ${result.ours.sync.ping_interleaved.p50_us} us, ` +
+	`async ping p50 ${result.ours.async.ping_interleaved.p50_us} us`);
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify(result, null, 1) + '\n');
 console.log(`-> ${outFile}`);
