@@ -107,6 +107,7 @@ struct accel_op_ctx {
 	uint64_t user_data;
 	uint64_t res_off, res_len;
 	int has_res;
+	int err_detail; /* the block is an error's text (accel_op_error_detail) */
 };
 
 /* Frees the session's released result blocks; returns how many. */

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "accel_compiler.h"
 #include "accel_err.h"
 #include "accel_time.h"
 #include "accel_tsan.h"
@@ -19,6 +22,7 @@ static void free_result(struct accel_op_ctx *ctx)
 	accel_arena_free(ctx->s->res, ctx->res_off);
 	pthread_mutex_unlock(&ctx->s->res_lock);
 	ctx->has_res = 0;
+	ctx->err_detail = 0;
 	ctx->res_off = ctx->res_len = 0;
 }
 
@@ -130,6 +134,23 @@ void accel_op_result_trim(struct accel_op_ctx *ctx, size_t len)
 		ctx->res_off = off;
 	}
 	ctx->res_len = len;
+}
+
+int accel_op_error_detail(struct accel_op_ctx *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n, ret;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	ret = accel_op_result_copy(ctx, msg,
+				   ACCEL_MIN((size_t)n, sizeof(msg) - 1));
+	ctx->err_detail = ret == 0;
+	return ret;
 }
 
 int accel_op_progress(struct accel_op_ctx *ctx, uint64_t done, uint64_t total,

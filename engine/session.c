@@ -264,7 +264,7 @@ uint64_t accel__session_run(struct accel_session *s, struct accel_thread *t,
 		res = desc->run(&ctx, &req);
 	accel_free(copy);
 
-	if (res < 0 && ctx.has_res) {
+	if (res < 0 && ctx.has_res && !ctx.err_detail) {
 		pthread_mutex_lock(&s->res_lock);
 		accel_arena_free(s->res, ctx.res_off);
 		pthread_mutex_unlock(&s->res_lock);

@@ -491,10 +491,12 @@ static int exec_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 	memset(&res, 0, sizeof(res));
 	ret = accel_sandbox_spawn(pe->sb, &x, &proc, &res);
 	if (ret < 0) {
-		/*
-		 * The engine drops result blocks of failed requests, so only
-		 * the code travels (res.failed_step is not sent).
-		 */
+		/* The code travels as res; the failed step as its detail. */
+		if (res.failed_step)
+			accel_op_error_detail(ctx, "sandbox step '%s' failed: %s",
+					      accel_sandbox_step_name(
+						      res.failed_step),
+					      strerror(res.failed_errno));
 		accel_sandbox_result_free(&res);
 		goto out;
 	}

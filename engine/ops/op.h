@@ -100,6 +100,16 @@ int accel_op_result_copy(struct accel_op_ctx *ctx, const void *p, size_t len);
 void accel_op_result_trim(struct accel_op_ctx *ctx, size_t len);
 
 /*
+ * Attaches a human-readable reason to the error the op is about to return:
+ * the completion then carries a result block with this UTF-8 text (no NUL)
+ * next to its negative res, and Node shows it as err.detail. Replaces any
+ * result block. Without it, a failing op's result block is dropped. Returns
+ * 0, or -ACCEL_E_NO_SPACE when there was no room (the error still goes out).
+ */
+int accel_op_error_detail(struct accel_op_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
  * Posts a progress completion (CQE flag ACCEL_CQE_F_MORE) carrying done and
  * total and up to len bytes of data copied into a fresh result block. Progress
  * is lossy: it is dropped (returns -EAGAIN) when the completion ring has no
