@@ -24,7 +24,7 @@ build=${ACCEL_BENCH_BUILD:-$root/build-bench}
 scale=1
 spin=0
 do_build=1
-cmdline="bench/run.sh $*"
+cmdline="bench/run.sh${*:+ $*}"
 
 while [ $# -gt 0 ]; do
 	case $1 in
