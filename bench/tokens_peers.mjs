@@ -1,13 +1,15 @@
-// Tokenizer peers bench: count and encode MB/s of js-tiktoken, tiktoken
-// (Rust core in WASM) and gpt-tokenizer on the same real corpus, and the
-// time each takes on pathological inputs. Our own numbers come from the C
-// bench (bench/tokens_bench.c, in-process) until the Node bridge exposes
-// countTokens; then `--ours MODULE` loads it (see docs/tokens.md).
+// Tokenizer bench from Node: count and encode MB/s of agent-accel (through
+// the engine: eng.countTokensSync / encodeSync), js-tiktoken, tiktoken (Rust
+// core in WASM) and gpt-tokenizer on the same real corpus, in one run, and
+// the time each takes on pathological inputs. agent-accel is loaded from
+// napi-bridge/lib (ACCEL_ADDON / ACCEL_ENGINE select the build); when it
+// cannot start, the peers are measured alone.
 //
 // usage: node bench/tokens_peers.mjs [--corpus FILE.bin] [--repeat N]
 //        [--patho-bytes N] [--patho-cap-ms N] [FILE...]
 //   --corpus: a corpus written by tests/tokenizer/oracle.mjs (the parity
-//   corpus), otherwise the FILEs, otherwise a default set of real files.
+//   corpus), otherwise the FILEs, otherwise a default set of real files,
+//   cut into 64 KiB documents (one call per document for every tokenizer).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +63,13 @@ const defaults = [
 ].map((p) => (p.startsWith('/') ? p : path.join(root, p)));
 
 const dec = new TextDecoder('utf-8', { ignoreBOM: true });
-const bufs = corpusFile ? readCorpus(corpusFile) : (args.length ? args : defaults).map((p) => fs.readFileSync(p));
+function cut(buf, max = 65536) {
+	const out = [];
+	for (let off = 0; off < buf.length; off += max) out.push(buf.subarray(off, off + max));
+	return out;
+}
+const bufs = corpusFile ? readCorpus(corpusFile) :
+	(args.length ? args : defaults).flatMap((p) => cut(fs.readFileSync(p)));
 const texts = bufs.map((b) => dec.decode(b));
 const bytes = bufs.reduce((s, b) => s + b.length, 0);
 
@@ -77,6 +85,21 @@ const peers = {
 		'gpt-tokenizer': { count: (s) => gptO200k.countTokens(s), encode: (s) => gptO200k.encode(s, { disallowedSpecial: new Set() }) },
 	},
 };
+
+let eng = null;
+try {
+	const mod = await import(path.join(root, 'napi-bridge/lib/index.js'));
+	eng = await (mod.Engine ?? mod.default.Engine).start();
+	for (const enc of Object.keys(peers)) {
+		const o = { disallowedSpecial: [] };
+		peers[enc] = {
+			'agent-accel': { count: (s) => eng.countTokensSync(s, enc, o), encode: (s) => eng.encodeSync(s, enc, o) },
+			...peers[enc],
+		};
+	}
+} catch (e) {
+	console.log(`agent-accel: not measured (${e.message})`);
+}
 
 function best(f) {
 	let t = Infinity, r;
@@ -98,8 +121,8 @@ for (const [enc, list] of Object.entries(peers)) {
 	}
 }
 
-// Pathological inputs, once each. A peer that passed the cap on a smaller
-// size is not run on a larger one (it is quadratic there).
+// Pathological inputs, once each. A peer whose time on a prefix says the
+// whole input would pass the cap gets a quadratic estimate instead.
 const units = { "'-'": '-', "'a'": 'a', "' '": ' ', "'\\n  '": '\n  ', "'\\u4e00'": '\u4e00' };
 console.log(`pathological: ${pathoBytes} bytes of each unit (cap ${pathoCapMs} ms)`);
 for (const [enc, list] of Object.entries(peers)) {
@@ -107,19 +130,22 @@ for (const [enc, list] of Object.entries(peers)) {
 		const s = u.repeat(Math.floor(pathoBytes / Buffer.byteLength(u)));
 		const row = [];
 		for (const [name, p] of Object.entries(list)) {
-			// Probe a tenth of the size first and extrapolate quadratically.
-			const small = s.slice(0, Math.floor(s.length / 10));
-			const t0 = performance.now();
-			p.count(small);
-			const guess = (performance.now() - t0) * 100;
-			if (guess > pathoCapMs) {
-				row.push(`${name} >${(guess / 1000).toFixed(1)} s (est.)`);
-				continue;
+			// Probe growing prefixes (x4) while they stay fast; when the
+			// next step would pass the cap, extrapolate quadratically.
+			let len = 1000, ms = 0;
+			for (;;) {
+				const t0 = performance.now();
+				p.count(s.slice(0, len));
+				ms = performance.now() - t0;
+				if (len >= s.length) break;
+				const next = Math.min(s.length, len * 4);
+				if (ms * (next / len) ** 2 > pathoCapMs) break;
+				len = next;
 			}
-			const t1 = performance.now();
-			p.count(s);
-			row.push(`${name} ${(performance.now() - t1).toFixed(1)} ms`);
+			row.push(len >= s.length ? `${name} ${ms.toFixed(1)} ms` :
+				`${name} >${(ms * (s.length / len) ** 2 / 1000).toFixed(1)} s (est.)`);
 		}
 		console.log(`${enc} ${uname.padEnd(9)} ${row.join('  ')}`);
 	}
 }
+if (eng) await eng.close();
