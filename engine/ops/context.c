@@ -458,13 +458,13 @@ static int do_store(struct accel_op_ctx *ctx, struct ctx_session *s,
 static pthread_mutex_t tok_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct accel_tokenizer *toks[3];
 
-static struct accel_tokenizer *tokenizer_for(uint64_t enc)
+static int tokenizer_for(uint64_t enc, const struct accel_tokenizer **out)
 {
-	struct accel_tokenizer *t = NULL;
+	int ret = 0;
 
 	if (enc != ACCEL_TOKENIZER_CL100K_BASE &&
 	    enc != ACCEL_TOKENIZER_O200K_BASE)
-		return NULL;
+		return -ACCEL_E_BAD_ARG;
 	pthread_mutex_lock(&tok_lock);
 	if (!toks[enc]) {
 		const char *dir = getenv("ACCEL_TOKENIZER_DATA");
@@ -475,12 +475,14 @@ static struct accel_tokenizer *tokenizer_for(uint64_t enc)
 			 dir ? dir : ACCEL_TOKENIZER_DATA_DIR,
 			 accel_tokenizer_encoding_name((uint32_t)enc));
 		o.rank_file = path;
-		if (accel_tokenizer_create(&o, &toks[enc]) < 0)
+		/* A missing rank file is -ENOENT, not a bad argument. */
+		ret = accel_tokenizer_create(&o, &toks[enc]);
+		if (ret < 0)
 			toks[enc] = NULL;
 	}
-	t = toks[enc];
+	*out = toks[enc];
 	pthread_mutex_unlock(&tok_lock);
-	return t;
+	return ret;
 }
 
 /* Chat text: special-token text is ordinary text unless flags say so. */
@@ -531,9 +533,9 @@ static int do_compact(struct accel_op_ctx *ctx, struct ctx_session *s,
 		return -ACCEL_E_BAD_REQUEST;
 	text_base = hdr + 48 * (size_t)n + mlen;
 	text_len = req->in_len - text_base;
-	cnt.tok = tokenizer_for(req->arg[1]);
-	if (!cnt.tok)
-		return -ACCEL_E_BAD_ARG;
+	ret = tokenizer_for(req->arg[1], &cnt.tok);
+	if (ret < 0)
+		return ret;
 	if (req->arg[2] & 1)
 		cnt.mode.allowed_special = ACCEL_TOKENIZER_SPECIAL_ALL;
 	m = accel_calloc(n ? n : 1, sizeof(*m));
@@ -622,9 +624,9 @@ static int do_select(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 		return -ACCEL_E_BAD_REQUEST;
 	base = 16 + 16 * (size_t)n + 16 * (size_t)ns;
 	tlen = req->in_len - base;
-	cnt.tok = tokenizer_for(req->arg[1]);
-	if (!cnt.tok)
-		return -ACCEL_E_BAD_ARG;
+	ret = tokenizer_for(req->arg[1], &cnt.tok);
+	if (ret < 0)
+		return ret;
 	if (req->arg[2] >> 32 & 1)
 		cnt.mode.allowed_special = ACCEL_TOKENIZER_SPECIAL_ALL;
 	m = accel_calloc(n ? n : 1, sizeof(*m));
