@@ -141,7 +141,9 @@ int tt_same(const struct oracle_doc *d, const struct oracle_list *want,
 {
 	size_t k = 0;
 
-	if (want->n == n && !memcmp(want->ids, got, n * sizeof(*got)))
+	/* An empty list has no array (memcmp must not see NULL). */
+	if (want->n == n &&
+	    (n == 0 || !memcmp(want->ids, got, n * sizeof(*got))))
 		return 1;
 	while (k < n && k < want->n && got[k] == want->ids[k])
 		k++;
