@@ -108,10 +108,13 @@ static void probe_uring(struct accel_engine *e)
 static int listen_on(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char tmp[sizeof(sa.sun_path)];
 	mode_t old;
 	int s, ret;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (strlen(path) >= sizeof(sa.sun_path) ||
+	    snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid()) >=
+		    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -122,13 +125,20 @@ static int listen_on(const char *path)
 		close(s);
 		return -EADDRINUSE;
 	}
-	if (errno == ECONNREFUSED)
-		unlink(path);
+	/*
+	 * Bind and listen under a temporary name, then rename: the path
+	 * appears only once it accepts connections, so a client that starts
+	 * the daemon and waits for the path never connects too early.
+	 */
+	strcpy(sa.sun_path, tmp);
+	unlink(tmp);
 	old = umask(0177);
 	ret = bind(s, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (ret < 0 || chmod(path, 0600) < 0 || listen(s, 128) < 0) {
+	if (ret < 0 || chmod(tmp, 0600) < 0 || listen(s, 128) < 0 ||
+	    rename(tmp, path) < 0) {
 		ret = -errno;
+		unlink(tmp);
 		close(s);
 		return ret;
 	}

@@ -221,6 +221,15 @@ static struct done run(struct accel_client *c, const struct spec *s)
 	return d;
 }
 
+/* The status of a run, dropping any result block (an error's detail). */
+static int32_t run_res(struct accel_client *c, const struct spec *s)
+{
+	struct done d = run(c, s);
+
+	free(d.blk);
+	return d.res;
+}
+
 /* Raw request bytes, for the malformed cases. */
 static int32_t run_raw(struct accel_client *c, const void *in, size_t len)
 {
@@ -636,30 +645,35 @@ Test(exec, spawn_failures_have_clear_codes)
 	const char *t[] = { "/bin/true", NULL };
 	const char *req[] = { "/bin/true", NULL };
 	struct spec s = { .lists[S_ARGV] = missing };
+	struct done d = run(c, &s);
 
-	cr_assert_eq(run(c, &s).res, -ACCEL_E_SANDBOX_NOT_FOUND);
+	cr_assert_eq(d.res, -ACCEL_E_SANDBOX_NOT_FOUND);
+	/* The error's detail names the sandbox step that failed. */
+	cr_assert(d.blk && memmem(d.blk, d.len, "sandbox step 'exec'", 19),
+		  "detail: %.*s", (int)d.len, d.blk ? (char *)d.blk : "");
+	free(d.blk);
 	s.lists[S_ARGV] = noexec;
-	cr_assert_eq(run(c, &s).res, -ACCEL_E_SANDBOX_NOT_EXEC);
+	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_NOT_EXEC);
 	s.lists[S_ARGV] = t;
 	s.cwd = "/nonexistent-dir";
-	cr_assert_eq(run(c, &s).res, -ACCEL_E_SANDBOX_CWD);
+	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_CWD);
 	s.cwd = "relative";
-	cr_assert_eq(run(c, &s).res, -ACCEL_E_SANDBOX_CWD);
+	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_CWD);
 	s.cwd = NULL;
 	s.lists[S_ARGV] = NULL;
-	cr_assert_eq(run(c, &s).res, -ACCEL_E_SANDBOX_ARGV);
+	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_ARGV);
 	/* A required layer that the policy disables cannot be had. */
 	s.lists[S_ARGV] = req;
 	s.required = ACCEL_SANDBOX_L_PIDNS;
 	s.disabled = ACCEL_SANDBOX_L_PIDNS;
-	cr_assert_eq(run(c, &s).res, -ACCEL_E_SANDBOX_LAYER_MISSING);
+	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_LAYER_MISSING);
 	s.required = s.disabled = 0;
 	s.net = 3;
-	cr_assert_eq(run(c, &s).res, -ACCEL_E_SANDBOX_POLICY);
+	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_POLICY);
 	s.net = 0;
 	const char *rel[] = { "relative/root", NULL };
 	s.lists[S_WRITE] = rel;
-	cr_assert_eq(run(c, &s).res, -ACCEL_E_SANDBOX_PATH);
+	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_PATH);
 	accel_client_destroy(c);
 }
 
