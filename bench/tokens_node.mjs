@@ -13,7 +13,7 @@
 // Every peer's count is compared with ours on the corpus (parity column).
 //
 // usage: node bench/tokens_node.mjs [--mb N] [--cap-s N] [--quick]
-//            [--out FILE.json]   (default bench/results/tokens-node-<stamp>.json)
+//            [--sync-spin-us N] [--out FILE.json]   (default bench/results/tokens-node-<stamp>.json)
 // Environment: ACCEL_ADDON, ACCEL_ENGINE; ACCEL_TOKENIZER_DATA defaults to
 // node_modules/gpt-tokenizer/data.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -119,10 +119,13 @@ async function main() {
 	const out = opt('--out', path.join(ROOT, 'bench/results', `tokens-node-${stamp}.json`));
 	process.env.ACCEL_TOKENIZER_DATA ??= path.join(NM, 'gpt-tokenizer/data');
 	const { Engine } = await import('../napi-bridge/lib/index.mjs');
-	const eng = await Engine.start();
+	/* --sync-spin-us: how long sync calls spin before sleeping on the futex */
+	const spin = opt('--sync-spin-us', undefined);
+	const eng = await Engine.start(spin === undefined ? {} :
+		{ syncSpinUs: Number(spin) });
 	const { docs, bytes } = corpus(mb);
 	const result = { bench: 'tokens-node', node: process.version,
-		date: new Date().toISOString(), corpus_bytes: bytes, docs: docs.length,
+		date: new Date().toISOString(), sync_spin_us: spin ?? 'default', corpus_bytes: bytes, docs: docs.length,
 		load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
 		throughput: [], latency: [], pathological: [] };
 	console.log(`# tokens_node ${result.date}, node ${process.version}, load ${result.load}`);
@@ -195,6 +198,34 @@ async function main() {
 				'tiktoken (WASM) count': peers['tiktoken (WASM)'].count,
 				'gpt-tokenizer count': peers['gpt-tokenizer'].count,
 			};
+			/* the ring round trip: pingSync, then a 12-byte message */
+			{
+				const h = new Hist(20000);
+				for (let k = 0; k < 20000; k++) {
+					const s = now();
+					eng.pingSync();
+					h.add(Number(now() - s));
+				}
+				h.finish(0);
+				result.latency.push({ encoding: enc, impl: 'pingSync (reference)',
+					p50_ns: h.pct(0.5), p99_ns: h.pct(0.99), max_ns: h.pct(1) });
+				console.log(`\n${enc}: pingSync() p50 ${(h.pct(0.5) / 1e3).toFixed(2)} us` +
+					`  p99 ${(h.pct(0.99) / 1e3).toFixed(2)} us`);
+			}
+			{
+				const h = new Hist(20000);
+				const t0 = now();
+				for (let k = 0; k < 20000; k++) {
+					const s = now();
+					eng.countTokensSync('hello world!', enc);
+					h.add(Number(now() - s));
+				}
+				h.finish(Number(now() - t0));
+				result.latency.push({ encoding: enc, impl: 'agent-accel countTokensSync 12 B',
+					p50_ns: h.pct(0.5), p99_ns: h.pct(0.99), max_ns: h.pct(1) });
+				console.log(`${enc}: countTokensSync('hello world!') p50 ` +
+					`${(h.pct(0.5) / 1e3).toFixed(2)} us  p99 ${(h.pct(0.99) / 1e3).toFixed(2)} us`);
+			}
 			console.log(`\n${enc}: per call on ${msgs.length} messages of ~1 KB`);
 			for (const [name, fn] of Object.entries(lat)) {
 				const h = new Hist(msgs.length);

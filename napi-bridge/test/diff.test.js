@@ -102,8 +102,8 @@ function rebuild(a, h) {
 	const out = [];
 	let next = 1; /* next 1-based line of a to copy */
 	for (const hunk of h) {
-		const start = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart;
-		while (next < start)
+		/* oldStart is 1-based also for an empty range (jsdiff's rule) */
+		while (next < hunk.oldStart)
 			out.push(aLines[next++ - 1]);
 		let o = hunk.oldStart, n = hunk.newStart, nOld = 0, nNew = 0;
 		for (const l of hunk.lines) {

@@ -448,7 +448,7 @@ class WordDiff {
 			s.toString('utf8', x, y));
 		const len = (s) => s.length;
 		const out = [];
-		let pa = 0, pb = 0;
+		let pa = 0;
 		for (const e of this.edits) {
 			if (e.aStart > pa)
 				out.push({ value: str(a, pa, e.aStart), added: false,
@@ -460,12 +460,10 @@ class WordDiff {
 				out.push({ value: str(b, e.bStart, e.bEnd), added: true,
 					removed: false });
 			pa = e.aEnd;
-			pb = e.bEnd;
 		}
 		if (pa < len(a))
 			out.push({ value: str(a, pa, len(a)), added: false,
 				removed: false });
-		void pb;
 		return out;
 	}
 }
