@@ -37,6 +37,7 @@
 #include "accel_alloc.h"
 #include "accel_compiler.h"
 #include "accel_err.h"
+#include "accel_le.h"
 #include "context_int.h"
 
 /*
@@ -142,28 +143,6 @@ struct accel_context_journal {
 	uint64_t appends, syncs, torn_bytes;
 };
 
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
 static uint64_t rec_check(const unsigned char *h, const void *payload,
 			  size_t len)
 {
@@ -251,12 +230,12 @@ static int seg_scan(struct segment *seg, uint64_t *good, uint64_t *last,
 	}
 	while (len - off >= REC_HDR) {
 		const unsigned char *h = buf + off;
-		uint32_t stored = get_le32(h + 20);
+		uint32_t stored = accel_le32(h + 20);
 
-		if (get_le32(h) != REC_MAGIC || (h[4] & ~REC_ZSTD) || h[5] ||
-		    h[6] || h[7] || get_le64(h + 8) != expect ||
+		if (accel_le32(h) != REC_MAGIC || (h[4] & ~REC_ZSTD) || h[5] ||
+		    h[6] || h[7] || accel_le64(h + 8) != expect ||
 		    stored > len - off - REC_HDR ||
-		    rec_check(h, h + REC_HDR, stored) != get_le64(h + 24))
+		    rec_check(h, h + REC_HDR, stored) != accel_le64(h + 24))
 			break;
 		idx_note(seg, expect, off);
 		off += REC_HDR + stored;
@@ -279,10 +258,10 @@ static int load_meta(struct accel_context_journal *j)
 		return errno == ENOENT ? 0 : -errno;
 	n = pread(fd, m, sizeof(m), 0);
 	close(fd);
-	if (n != META_LEN || get_le32(m) != META_MAGIC ||
-	    get_le64(m + 16) != XXH3_64bits(m, 16))
+	if (n != META_LEN || accel_le32(m) != META_MAGIC ||
+	    accel_le64(m + 16) != XXH3_64bits(m, 16))
 		return -ACCEL_E_JOURNAL_CORRUPT;
-	j->floor = get_le64(m + 8);
+	j->floor = accel_le64(m + 8);
 	return 0;
 }
 
@@ -526,8 +505,8 @@ static void flush_batch(struct accel_context_journal *j)
 		/* Index the batch's records (the segment is still the last). */
 		seg = &j->segs[j->nsegs - 1];
 		for (size_t o = 0; o < len;
-		     o += REC_HDR + get_le32(buf + o + 20))
-			idx_note(seg, get_le64(buf + o + 8), off + o);
+		     o += REC_HDR + accel_le32(buf + o + 20))
+			idx_note(seg, accel_le64(buf + o + 8), off + o);
 	}
 	accel_free(buf);
 	if (ret < 0) {
@@ -595,12 +574,12 @@ int accel_context_journal_append(struct accel_context_journal *j,
 	}
 	seq = j->next_seq++;
 	memset(h, 0, sizeof(h));
-	put_le32(h, REC_MAGIC);
+	accel_put_le32(h, REC_MAGIC);
 	h[4] = flags;
-	put_le64(h + 8, seq);
-	put_le32(h + 16, (uint32_t)len);
-	put_le32(h + 20, (uint32_t)stored);
-	put_le64(h + 24, rec_check(h, payload, stored));
+	accel_put_le64(h + 8, seq);
+	accel_put_le32(h + 16, (uint32_t)len);
+	accel_put_le32(h + 20, (uint32_t)stored);
+	accel_put_le64(h + 24, rec_check(h, payload, stored));
 	memcpy(j->pend + j->pend_len, h, REC_HDR);
 	memcpy(j->pend + j->pend_len + REC_HDR, payload, stored);
 	j->pend_len = need;
@@ -694,17 +673,17 @@ int64_t accel_context_journal_replay(struct accel_context_journal *j,
 		}
 		while (len - off >= REC_HDR) {
 			const unsigned char *h = buf + off;
-			uint64_t seq = get_le64(h + 8);
-			uint32_t rl = get_le32(h + 16), sl = get_le32(h + 20);
+			uint64_t seq = accel_le64(h + 8);
+			uint32_t rl = accel_le32(h + 16), sl = accel_le32(h + 20);
 			const void *p = h + REC_HDR;
 
 			if (seq > durable)
 				break;
 			/* Durable records were checked on open or written
 			 * by us; a mismatch now means the disk changed. */
-			if (get_le32(h) != REC_MAGIC ||
+			if (accel_le32(h) != REC_MAGIC ||
 			    sl > len - off - REC_HDR ||
-			    rec_check(h, p, sl) != get_le64(h + 24)) {
+			    rec_check(h, p, sl) != accel_le64(h + 24)) {
 				ret = -ACCEL_E_JOURNAL_CORRUPT;
 				break;
 			}
@@ -796,10 +775,10 @@ int64_t accel_context_journal_prune(struct accel_context_journal *j,
 	}
 	removed = floor_new - j->floor;
 	memset(m, 0, sizeof(m));
-	put_le32(m, META_MAGIC);
-	put_le32(m + 4, 1);
-	put_le64(m + 8, floor_new);
-	put_le64(m + 16, XXH3_64bits(m, 16));
+	accel_put_le32(m, META_MAGIC);
+	accel_put_le32(m + 4, 1);
+	accel_put_le64(m + 8, floor_new);
+	accel_put_le64(m + 16, XXH3_64bits(m, 16));
 	ret = write_atomic(j, j->dirfd, "meta", &iov, 1);
 	if (ret < 0) {
 		pthread_mutex_unlock(&j->lock);
@@ -854,9 +833,9 @@ int accel_context_journal_save(struct accel_context_journal *j, const void *id,
 	if (ret < 0)
 		return ret;
 	memset(h, 0, sizeof(h));
-	put_le32(h, CKPT_MAGIC);
-	put_le64(h + 8, len);
-	put_le64(h + 16, XXH3_64bits_withSeed(data, len, XXH3_64bits(h, 16)));
+	accel_put_le32(h, CKPT_MAGIC);
+	accel_put_le64(h + 8, len);
+	accel_put_le64(h + 16, XXH3_64bits_withSeed(data, len, XXH3_64bits(h, 16)));
 	iov[0] = (struct iovec){ h, sizeof(h) };
 	iov[1] = (struct iovec){ (void *)data, len };
 	/* One saver at a time: they share the temporary name per id. */
@@ -883,8 +862,8 @@ ssize_t accel_context_journal_load(struct accel_context_journal *j,
 		return errno == ENOENT ? -ACCEL_E_NOT_FOUND : -errno;
 	if (fstat(fd, &sb) < 0 || sb.st_size < CKPT_HDR ||
 	    pread(fd, h, sizeof(h), 0) != CKPT_HDR ||
-	    get_le32(h) != CKPT_MAGIC ||
-	    (len = get_le64(h + 8)) != (uint64_t)sb.st_size - CKPT_HDR) {
+	    accel_le32(h) != CKPT_MAGIC ||
+	    (len = accel_le64(h + 8)) != (uint64_t)sb.st_size - CKPT_HDR) {
 		close(fd);
 		return -ACCEL_E_CHECKPOINT_CORRUPT;
 	}
@@ -895,7 +874,7 @@ ssize_t accel_context_journal_load(struct accel_context_journal *j,
 	}
 	if ((len && pread(fd, buf, len, CKPT_HDR) != (ssize_t)len) ||
 	    XXH3_64bits_withSeed(buf, len, XXH3_64bits(h, 16)) !=
-		    get_le64(h + 16)) {
+		    accel_le64(h + 16)) {
 		close(fd);
 		accel_free(buf);
 		return -ACCEL_E_CHECKPOINT_CORRUPT;

@@ -37,6 +37,7 @@
 
 #include "accel_alloc.h"
 #include "accel_err.h"
+#include "accel_le.h"
 #include "context_int.h"
 
 struct block {
@@ -76,37 +77,6 @@ struct accel_context_store {
 	_Atomic uint64_t gets;
 	_Atomic uint64_t deletes;
 };
-
-/* Little-endian field access; the file is little-endian on every host. */
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-	uint32_t v = 0;
-
-	for (int i = 3; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
 
 struct accel_context_key accel_context_key_of(const void *data, size_t len)
 {
@@ -188,11 +158,11 @@ static void unlink_block(struct accel_context_store *st, struct block *b)
 static void encode_file_header(unsigned char h[STORE_FILE_HDR], uint32_t dict)
 {
 	memset(h, 0, STORE_FILE_HDR);
-	put_le32(h + 0, STORE_FILE_MAGIC);
-	put_le32(h + 4, STORE_FILE_VERSION);
-	put_le32(h + 8, STORE_FILE_HDR);
-	put_le32(h + 12, dict);
-	put_le64(h + 24, XXH3_64bits(h, 24));
+	accel_put_le32(h + 0, STORE_FILE_MAGIC);
+	accel_put_le32(h + 4, STORE_FILE_VERSION);
+	accel_put_le32(h + 8, STORE_FILE_HDR);
+	accel_put_le32(h + 12, dict);
+	accel_put_le64(h + 24, XXH3_64bits(h, 24));
 }
 
 static void encode_record(unsigned char h[STORE_REC_HDR], unsigned type,
@@ -200,13 +170,13 @@ static void encode_record(unsigned char h[STORE_REC_HDR], unsigned type,
 			  const void *payload, uint32_t comp_len)
 {
 	memset(h, 0, STORE_REC_HDR);
-	put_le32(h + 0, STORE_REC_MAGIC);
+	accel_put_le32(h + 0, STORE_REC_MAGIC);
 	h[4] = (unsigned char)type;
-	put_le64(h + 8, key->lo);
-	put_le64(h + 16, key->hi);
-	put_le32(h + 24, raw_len);
-	put_le32(h + 28, comp_len);
-	put_le64(h + 32,
+	accel_put_le64(h + 8, key->lo);
+	accel_put_le64(h + 16, key->hi);
+	accel_put_le32(h + 24, raw_len);
+	accel_put_le32(h + 28, comp_len);
+	accel_put_le64(h + 32,
 		 XXH3_64bits_withSeed(payload, comp_len, XXH3_64bits(h, 32)));
 }
 
@@ -302,23 +272,23 @@ int accel__context_store_replay(struct accel_context_store *st,
 
 		if (len - off < STORE_REC_HDR)
 			break;
-		if (get_le32(h) != STORE_REC_MAGIC)
+		if (accel_le32(h) != STORE_REC_MAGIC)
 			break;
 		type = h[4];
 		if (type < STORE_REC_PUT || type > STORE_REC_DEL || h[5] ||
 		    h[6] || h[7])
 			break;
-		key.lo = get_le64(h + 8);
-		key.hi = get_le64(h + 16);
-		raw_len = get_le32(h + 24);
-		comp_len = get_le32(h + 28);
+		key.lo = accel_le64(h + 8);
+		key.hi = accel_le64(h + 16);
+		raw_len = accel_le32(h + 24);
+		comp_len = accel_le32(h + 28);
 		if ((type == STORE_REC_PUT) != (comp_len != 0))
 			break;
 		if (comp_len > len - off - STORE_REC_HDR)
 			break;
 		if (XXH3_64bits_withSeed(h + STORE_REC_HDR, comp_len,
 					 XXH3_64bits(h, 32)) !=
-		    get_le64(h + 32))
+		    accel_le64(h + 32))
 			break;
 		ret = replay_one(st, type, &key, raw_len, h + STORE_REC_HDR,
 				 comp_len);
@@ -367,12 +337,12 @@ static int open_file(struct accel_context_store *st, const char *path)
 		return -ACCEL_E_STORE_BAD_FILE;
 	if (pread(st->fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr))
 		return -ACCEL_E_STORE_BAD_FILE;
-	if (get_le32(hdr) != STORE_FILE_MAGIC ||
-	    get_le32(hdr + 4) != STORE_FILE_VERSION ||
-	    get_le32(hdr + 8) != STORE_FILE_HDR ||
-	    get_le64(hdr + 24) != XXH3_64bits(hdr, 24))
+	if (accel_le32(hdr) != STORE_FILE_MAGIC ||
+	    accel_le32(hdr + 4) != STORE_FILE_VERSION ||
+	    accel_le32(hdr + 8) != STORE_FILE_HDR ||
+	    accel_le64(hdr + 24) != XXH3_64bits(hdr, 24))
 		return -ACCEL_E_STORE_BAD_FILE;
-	if (get_le32(hdr + 12) != dict_id)
+	if (accel_le32(hdr + 12) != dict_id)
 		return -ACCEL_E_STORE_DICT;
 	if (sb.st_size > STORE_FILE_HDR) {
 		size_t len = (size_t)sb.st_size;

@@ -35,6 +35,7 @@
 #include "accel_alloc.h"
 #include "accel_compiler.h"
 #include "accel_err.h"
+#include "accel_le.h"
 #include "symbols_int.h"
 
 #define SNAP_MAGIC   "ACCSYMSN"
@@ -286,14 +287,6 @@ static void clear_all(struct accel_symbols *idx)
 	pthread_mutex_unlock(&idx->wlock);
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
 static int load_blocks(struct accel_symbols *idx, const uint8_t *p,
 		       uint64_t len, uint32_t nfiles, uint32_t nimports)
 {
@@ -306,8 +299,8 @@ static int load_blocks(struct accel_symbols *idx, const uint8_t *p,
 
 		if (len - off < 8)
 			return -ACCEL_E_SYM_SNAP_CORRUPT;
-		type = rd32(p + off);
-		blen = rd32(p + off + 4);
+		type = accel_le32(p + off);
+		blen = accel_le32(p + off + 4);
 		off += 8;
 		if (blen > len - off)
 			return -ACCEL_E_SYM_SNAP_CORRUPT;
@@ -326,8 +319,8 @@ static int load_blocks(struct accel_symbols *idx, const uint8_t *p,
 
 			if (blen < 8)
 				return -ACCEL_E_SYM_SNAP_CORRUPT;
-			flen = rd32(pl);
-			n = rd32(pl + 4);
+			flen = accel_le32(pl);
+			n = accel_le32(pl + 4);
 			if (flen > blen - 8 || n > (blen - 8 - flen) / 4)
 				return -ACCEL_E_SYM_SNAP_CORRUPT;
 			if (n > 1024) {
@@ -348,7 +341,7 @@ static int load_blocks(struct accel_symbols *idx, const uint8_t *p,
 					ret = -ACCEL_E_SYM_SNAP_CORRUPT;
 					break;
 				}
-				lv[i] = rd32(pl + q);
+				lv[i] = accel_le32(pl + q);
 				q += 4;
 				if (lv[i] > blen - q) {
 					ret = -ACCEL_E_SYM_SNAP_CORRUPT;
@@ -392,14 +385,14 @@ static int load_mem(struct accel_symbols *idx, const uint8_t *p, size_t len)
 		return -ACCEL_E_BAD_ARG;
 	if (len < SNAP_HDR || memcmp(p, SNAP_MAGIC, 8))
 		return -ACCEL_E_SYM_SNAP_MAGIC;
-	version = rd32(p + 8);
-	hs = rd32(p + 12);
+	version = accel_le32(p + 8);
+	hs = accel_le32(p + 12);
 	if (version != SNAP_VERSION)
 		return -ACCEL_E_SYM_SNAP_VERSION;
 	memcpy(&total, p + 16, 8);
 	memcpy(&sum, p + 24, 8);
-	nfiles = rd32(p + 32);
-	nimports = rd32(p + 36);
+	nfiles = accel_le32(p + 32);
+	nimports = accel_le32(p + 36);
 	if (hs != SNAP_HDR || total != len)
 		return -ACCEL_E_SYM_SNAP_CORRUPT;
 	for (int i = 40; i < SNAP_HDR; i++)

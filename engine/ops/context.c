@@ -25,6 +25,7 @@
 
 #include "accel_alloc.h"
 #include "accel_err.h"
+#include "accel_le.h"
 #include "context.h"
 #include "op.h"
 #include "tokenizer.h"
@@ -170,22 +171,6 @@ static void *slot_kill(struct ctx_session *s, struct slot *t, int n, uint64_t h,
 	return p;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static int clamp_res(int64_t n)
 {
 	return n > INT32_MAX ? -ACCEL_E_TOO_LARGE : (int)n;
@@ -302,14 +287,14 @@ static int do_dict(struct accel_op_ctx *ctx, struct ctx_session *s, int sub,
 
 		if (req->in_len < 4)
 			return -ACCEL_E_BAD_REQUEST;
-		n = le32(req->in);
+		n = accel_le32(req->in);
 		if (!n || n > (req->in_len - 4) / 4 || cap > INT32_MAX)
 			return -ACCEL_E_BAD_REQUEST;
 		sizes = accel_malloc(n * sizeof(*sizes));
 		if (!sizes)
 			return -ENOMEM;
 		for (uint32_t i = 0; i < n; i++) {
-			sizes[i] = le32(req->in + 4 + 4 * (size_t)i);
+			sizes[i] = accel_le32(req->in + 4 + 4 * (size_t)i);
 			total += sizes[i];
 		}
 		if (total != req->in_len - 4 - 4 * (size_t)n) {
@@ -364,8 +349,8 @@ static int read_key(const struct accel_op_req *req, struct accel_context_key *k)
 {
 	if (req->in_len != 16)
 		return -ACCEL_E_BAD_REQUEST;
-	k->lo = le64(req->in);
-	k->hi = le64(req->in + 8);
+	k->lo = accel_le64(req->in);
+	k->hi = accel_le64(req->in + 8);
 	return 0;
 }
 
@@ -396,8 +381,8 @@ static int do_store(struct accel_op_ctx *ctx, struct ctx_session *s,
 		out = accel_op_result(ctx, 16);
 		if (!out)
 			return -ACCEL_E_NO_SPACE;
-		put64(out, k.lo);
-		put64(out + 8, k.hi);
+		accel_put_le64(out, k.lo);
+		accel_put_le64(out + 8, k.hi);
 		return ret;
 	case CTX_STORE_GET: {
 		ssize_t n;
@@ -424,7 +409,7 @@ static int do_store(struct accel_op_ctx *ctx, struct ctx_session *s,
 		out = accel_op_result(ctx, 8);
 		if (!out)
 			return -ACCEL_E_NO_SPACE;
-		put64(out, raw);
+		accel_put_le64(out, raw);
 		return 1;
 	case CTX_STORE_DELETE:
 		ret = read_key(req, &k);
@@ -438,7 +423,7 @@ static int do_store(struct accel_op_ctx *ctx, struct ctx_session *s,
 		if (!out)
 			return -ACCEL_E_NO_SPACE;
 		for (size_t i = 0; i < sizeof(stats) / 8; i++)
-			put64(out + 8 * i, f[i]);
+			accel_put_le64(out + 8 * i, f[i]);
 		return (int)sizeof(stats);
 	}
 	}
@@ -523,11 +508,11 @@ static int do_compact(struct accel_op_ctx *ctx, struct ctx_session *s,
 	uint8_t *out;
 	int ret;
 
-	if (req->in_len < hdr || le32(in) != CREQ_MAGIC || le32(in + 36) ||
-	    le64(in + 40))
+	if (req->in_len < hdr || accel_le32(in) != CREQ_MAGIC || accel_le32(in + 36) ||
+	    accel_le64(in + 40))
 		return -ACCEL_E_BAD_REQUEST;
-	n = le32(in + 4);
-	mlen = le32(in + 32);
+	n = accel_le32(in + 4);
+	mlen = accel_le32(in + 32);
 	if (n > (req->in_len - hdr) / 48 ||
 	    mlen > req->in_len - hdr - 48 * (size_t)n)
 		return -ACCEL_E_BAD_REQUEST;
@@ -543,14 +528,14 @@ static int do_compact(struct accel_op_ctx *ctx, struct ctx_session *s,
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *r = in + hdr + 48 * (size_t)i;
-		uint64_t off = le64(r + 16), len = le64(r + 24);
+		uint64_t off = accel_le64(r + 16), len = accel_le64(r + 24);
 
-		m[i].role = le32(r);
-		m[i].kind = le32(r + 4);
-		m[i].priority = (int32_t)le32(r + 8);
-		m[i].flags = le32(r + 12);
-		m[i].key.lo = le64(r + 32);
-		m[i].key.hi = le64(r + 40);
+		m[i].role = accel_le32(r);
+		m[i].kind = accel_le32(r + 4);
+		m[i].priority = (int32_t)accel_le32(r + 8);
+		m[i].flags = accel_le32(r + 12);
+		m[i].key.lo = accel_le64(r + 32);
+		m[i].key.hi = accel_le64(r + 40);
 		if (!(m[i].flags & ACCEL_CONTEXT_MSG_HAS_KEY)) {
 			if (off > text_len || len > text_len - off) {
 				ret = -ACCEL_E_BAD_RANGE;
@@ -560,11 +545,11 @@ static int do_compact(struct accel_op_ctx *ctx, struct ctx_session *s,
 			m[i].len = len;
 		}
 	}
-	o.budget = le64(in + 8);
-	o.msg_overhead = le32(in + 16);
-	o.preserve_last = le32(in + 20);
-	o.min_keep_tokens = le32(in + 24);
-	o.dedup_min_bytes = le32(in + 28);
+	o.budget = accel_le64(in + 8);
+	o.msg_overhead = accel_le32(in + 16);
+	o.preserve_last = accel_le32(in + 20);
+	o.min_keep_tokens = accel_le32(in + 24);
+	o.dedup_min_bytes = accel_le32(in + 28);
 	if (mlen) {
 		o.marker = (const char *)in + hdr + 48 * (size_t)n;
 		o.marker_len = mlen;
@@ -617,8 +602,8 @@ static int do_select(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 
 	if (req->in_len < 16)
 		return -ACCEL_E_BAD_REQUEST;
-	n = le32(in);
-	ns = le32(in + 4);
+	n = accel_le32(in);
+	ns = accel_le32(in + 4);
 	if (n > (req->in_len - 16) / 16 ||
 	    ns > (req->in_len - 16 - 16 * (size_t)n) / 16)
 		return -ACCEL_E_BAD_REQUEST;
@@ -640,12 +625,12 @@ static int do_select(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *r = in + 16 + 16 * (size_t)i;
 
-		m[i] = (struct accel_context_recent_msg){ le32(r), le32(r + 4),
-							  le64(r + 8) };
+		m[i] = (struct accel_context_recent_msg){ accel_le32(r), accel_le32(r + 4),
+							  accel_le64(r + 8) };
 	}
 	for (uint32_t i = 0; i < ns; i++) {
 		const uint8_t *r = in + 16 + 16 * (size_t)n + 16 * (size_t)i;
-		uint64_t off = le64(r), len = le64(r + 8);
+		uint64_t off = accel_le64(r), len = accel_le64(r + 8);
 
 		if (off > tlen || len > tlen - off) {
 			ret = -ACCEL_E_BAD_RANGE;
@@ -655,7 +640,7 @@ static int do_select(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 			(const char *)in + base + off, len
 		};
 	}
-	ret = accel_context_select_recent(m, n, sg, ns, le64(in + 8),
+	ret = accel_context_select_recent(m, n, sg, ns, accel_le64(in + 8),
 					  (uint32_t)req->arg[2], count_cb, &cnt,
 					  sel, tk, &res);
 	if (ret < 0)
@@ -668,11 +653,11 @@ static int do_select(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 	}
 	memcpy(out, &res.n_selected, 4);
 	memcpy(out + 4, &res.truncated, 4);
-	put64(out + 8, res.truncate_tokens);
-	put64(out + 16, res.selected_tokens);
-	put64(out + 24, res.total_tokens);
+	accel_put_le64(out + 8, res.truncate_tokens);
+	accel_put_le64(out + 16, res.selected_tokens);
+	accel_put_le64(out + 24, res.total_tokens);
 	for (uint32_t i = 0; i < n; i++)
-		put64(out + 32 + 8 * (size_t)i, tk[i]);
+		accel_put_le64(out + 32 + 8 * (size_t)i, tk[i]);
 	memcpy(out + 32 + 8 * (size_t)n, sel, 4 * (size_t)res.n_selected);
 	ret = clamp_res(res.n_selected);
 out:

@@ -14,6 +14,7 @@
 
 #include "accel_alloc.h"
 #include "accel_err.h"
+#include "accel_le.h"
 #include "context.h"
 #include "op.h"
 
@@ -117,17 +118,6 @@ static int jput(struct journal_session *s, uint64_t h, int kill)
 	return found;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static int clamp_res(int64_t n)
 {
 	return n > INT32_MAX ? -ACCEL_E_TOO_LARGE : (int)n;
@@ -158,7 +148,7 @@ static int replay_cb(void *arg, uint64_t seq, const void *data, size_t len)
 		b->p = p;
 		b->cap = cap;
 	}
-	put64(b->p + b->len, seq);
+	accel_put_le64(b->p + b->len, seq);
 	memset(b->p + b->len + 8, 0, need - 8);
 	memcpy(b->p + b->len + 8, &(uint32_t){ (uint32_t)len }, 4);
 	memcpy(b->p + b->len + 16, data, len);
@@ -234,7 +224,7 @@ static int journal_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 		if (ret == 0) {
 			out = accel_op_result(ctx, 8);
 			if (out)
-				put64(out, seq);
+				accel_put_le64(out, seq);
 			else
 				ret = -ACCEL_E_NO_SPACE;
 		}
@@ -253,7 +243,7 @@ static int journal_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 			int64_t cnt = 0;
 
 			for (size_t off = 0; off < b.len; cnt++)
-				off += 16 + ((le32(b.p + off + 8) + 7u) & ~7u);
+				off += 16 + ((accel_le32(b.p + off + 8) + 7u) & ~7u);
 			ret = b.len ? accel_op_result_copy(ctx, b.p, b.len) : 0;
 			if (ret >= 0)
 				ret = clamp_res(cnt);
@@ -273,7 +263,7 @@ static int journal_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 		uint32_t idl;
 
 		if (req->in_len < 4 ||
-		    (idl = le32(req->in)) > req->in_len - 4) {
+		    (idl = accel_le32(req->in)) > req->in_len - 4) {
 			ret = -ACCEL_E_BAD_REQUEST;
 			break;
 		}

@@ -47,6 +47,7 @@
 #include "accel_alloc.h"
 #include "accel_compiler.h"
 #include "accel_err.h"
+#include "accel_le.h"
 #include "op.h"
 #include "sandbox.h"
 
@@ -107,22 +108,6 @@ struct sect_view {
 	uint32_t len;
 	uint32_t count;
 };
-
-static uint32_t le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static int exec_session_init(void **state)
 {
@@ -231,11 +216,11 @@ static uint8_t *policy_key(const uint8_t *in, uint32_t flags,
 	if (!key)
 		return NULL;
 	memcpy(key, in + POL_OFF, POL_LEN);
-	put32(key + POL_LEN, flags & EXEC_X_ENV_ALLOW);
+	accel_put_le32(key + POL_LEN, flags & EXEC_X_ENV_ALLOW);
 	off = POL_LEN + 4;
 	for (int i = S_READ; i <= S_ENV_ALLOW; i++) {
-		put32(key + off, sv[i].count);
-		put32(key + off + 4, sv[i].len);
+		accel_put_le32(key + off, sv[i].count);
+		accel_put_le32(key + off + 4, sv[i].len);
 		if (sv[i].len)
 			memcpy(key + off + 8, sv[i].p, sv[i].len);
 		off += 8 + sv[i].len;
@@ -260,16 +245,16 @@ static int policy_compile(const uint8_t *in, uint32_t flags,
 {
 	char **lists[5] = { 0 };
 	struct accel_sandbox_policy pol = {
-		.net = le32(in + 12),
-		.flags = le32(in + 16),
-		.required = le32(in + 20),
-		.disabled = le32(in + 24),
-		.cpu_percent = le32(in + 28),
-		.mem_bytes = le64(in + 32),
-		.pids_max = le64(in + 40),
-		.cpu_ms = le64(in + 48),
-		.fsize_bytes = le64(in + 56),
-		.nofile = le64(in + 64),
+		.net = accel_le32(in + 12),
+		.flags = accel_le32(in + 16),
+		.required = accel_le32(in + 20),
+		.disabled = accel_le32(in + 24),
+		.cpu_percent = accel_le32(in + 28),
+		.mem_bytes = accel_le64(in + 32),
+		.pids_max = accel_le64(in + 40),
+		.cpu_ms = accel_le64(in + 48),
+		.fsize_bytes = accel_le64(in + 56),
+		.nofile = accel_le64(in + 64),
 	};
 	int ret = 0;
 
@@ -366,24 +351,24 @@ static int parse(const struct accel_op_req *req, struct sect_view *sv,
 {
 	const uint8_t *in = req->in;
 
-	if (req->in_len < EXEC_HDR || le32(in) != EXEC_MAGIC)
+	if (req->in_len < EXEC_HDR || accel_le32(in) != EXEC_MAGIC)
 		return -ACCEL_E_BAD_REQUEST;
-	if ((le32(in + 4) & 0xffff) != EXEC_VERSION)
+	if ((accel_le32(in + 4) & 0xffff) != EXEC_VERSION)
 		return -ACCEL_E_VERSION;
-	if ((le32(in + 4) >> 16) != EXEC_HDR)
+	if ((accel_le32(in + 4) >> 16) != EXEC_HDR)
 		return -ACCEL_E_BAD_REQUEST;
-	*flags = le32(in + 8);
+	*flags = accel_le32(in + 8);
 	if (*flags & ~EXEC_X_ALL)
 		return -ACCEL_E_BAD_REQUEST;
-	if (le64(in + 104))
+	if (accel_le64(in + 104))
 		return -ACCEL_E_RESERVED;
 	for (int i = 0; i < S_COUNT; i++) {
 		const uint8_t *d = in + SECT_OFF + 16 * i;
-		uint32_t off = le32(d), len = le32(d + 4);
+		uint32_t off = accel_le32(d), len = accel_le32(d + 4);
 
-		if (le32(d + 12))
+		if (accel_le32(d + 12))
 			return -ACCEL_E_RESERVED;
-		sv[i].count = le32(d + 8);
+		sv[i].count = accel_le32(d + 8);
 		sv[i].len = len;
 		sv[i].p = NULL;
 		if ((i == S_CWD || i == S_STDIN) && sv[i].count)
@@ -447,11 +432,11 @@ static int exec_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 		return -ENOMEM;
 	const uint8_t *in = req->in;
 	struct accel_sandbox_exec x = {
-		.timeout_ms = le64(in + 72),
-		.kill_grace_ms = le64(in + 80),
-		.max_output_bytes = le64(in + 88),
-		.head_bytes = le32(in + 96),
-		.tail_bytes = le32(in + 100),
+		.timeout_ms = accel_le64(in + 72),
+		.kill_grace_ms = accel_le64(in + 80),
+		.max_output_bytes = accel_le64(in + 88),
+		.head_bytes = accel_le32(in + 96),
+		.tail_bytes = accel_le32(in + 100),
 		.flags = (flags & EXEC_X_MERGE) ? ACCEL_SANDBOX_X_MERGE_OUTPUT :
 						  0,
 		.stdin_data = sv[S_STDIN].p,
