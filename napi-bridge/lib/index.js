@@ -8,6 +8,7 @@
  * docs/node.md describes the API and how an op adds its method.
  */
 
+const { typeError } = require('./argerr');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
@@ -77,12 +78,6 @@ const MODES = {
 
 const EMPTY = Buffer.alloc(0);
 const META_CAP = 1024; /* completions per batch handed to JS */
-
-function typeError(msg) {
-	const e = new TypeError(msg);
-	e.code = 'ERR_INVALID_ARG_TYPE';
-	return e;
-}
 
 function isInput(v) {
 	return v === undefined || v === null || typeof v === 'string' ||

@@ -21,6 +21,7 @@
  * indices), converted here.
  */
 
+const { typeError, rangeError } = require('../argerr');
 const OP_CONTEXT = 'context';
 const OP_EVENTLOG = 'eventlog';
 
@@ -63,18 +64,6 @@ const MSG_NO_TRUNC = 4;
 const DEFAULT_MARKER = '\n[...]\n';
 /* The replay op stops at 256 MiB of records; past half of it, ask again. */
 const REPLAY_MORE = 128 << 20;
-
-function typeError(msg) {
-	const e = new TypeError(msg);
-	e.code = 'ERR_INVALID_ARG_TYPE';
-	return e;
-}
-
-function rangeError(msg) {
-	const e = new RangeError(msg);
-	e.code = 'ERR_OUT_OF_RANGE';
-	return e;
-}
 
 function isBytes(v) {
 	return ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||

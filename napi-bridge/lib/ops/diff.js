@@ -13,6 +13,7 @@
  * UTF-16 code units when both inputs were strings, bytes otherwise.
  */
 
+const { typeError } = require('../argerr');
 const ALGORITHMS = { myers: 0, minimal: 1, patience: 2, histogram: 3 };
 const WS = { all: 1 << 0, amount: 1 << 1, eol: 1 << 2 };
 const F_IGNORE_CR_EOL = 1 << 3;
@@ -31,12 +32,6 @@ const MERGE_STYLES = { merge: 0, diff3: 1 };
 const MERGE_FAVOR = { none: 0, ours: 1, theirs: 2, union: 3 };
 const NL = 0x0a;
 const TWO32 = 2 ** 32;
-
-function typeError(msg, code = 'ERR_INVALID_ARG_TYPE') {
-	const e = new TypeError(msg);
-	e.code = code;
-	return e;
-}
 
 function isText(v) {
 	return typeof v === 'string' || ArrayBuffer.isView(v) ||

@@ -12,6 +12,7 @@
  * command died by a signal or never started; times are milliseconds.
  */
 
+const { typeError } = require('../argerr');
 const MAGIC = 0x51525841; /* "AXRQ" */
 const VERSION = 1;
 const HDR = 272;
@@ -65,12 +66,6 @@ function signalName(n) {
 				signalNames[sig[k]] = k;
 	}
 	return signalNames[n] ?? `SIG${n}`;
-}
-
-function typeError(msg, code = 'ERR_INVALID_ARG_TYPE') {
-	const e = new TypeError(msg);
-	e.code = code;
-	return e;
 }
 
 function strList(name, v) {

@@ -17,6 +17,7 @@
  * UTF-16 indices (the engine's UTF-8 byte offsets, converted here).
  */
 
+const { typeError, rangeError } = require('../argerr');
 const OP = 'symbols';
 
 const CMD_UPSERT = 1;
@@ -74,18 +75,6 @@ for (const [n, k] of [['function', 12], ['method', 6], ['class', 5],
 const MODES = { fuzzy: 0, prefix: 1, exact: 2 };
 const CASES = { smart: 0, ignore: 1, respect: 2 };
 const WHICH = { dependencies: 0, dependents: 1, cycle: 2 };
-
-function typeError(msg) {
-	const e = new TypeError(msg);
-	e.code = 'ERR_INVALID_ARG_TYPE';
-	return e;
-}
-
-function rangeError(msg) {
-	const e = new RangeError(msg);
-	e.code = 'ERR_OUT_OF_RANGE';
-	return e;
-}
 
 function checkOpts(opts) {
 	if (opts === undefined)

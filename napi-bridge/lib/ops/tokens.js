@@ -15,6 +15,7 @@
  * turns invalid UTF-8 into U+FFFD first, which is what a JS tokenizer sees
  * after TextDecoder.
  */
+const { typeError } = require('../argerr');
 const os = require('node:os');
 
 const ENCODINGS = {
@@ -32,12 +33,6 @@ const DIALECTS = { 'tiktoken': 0, 'js-tiktoken': 1 };
 const F_JS_DIALECT = 1 << 8;
 const F_REPLACE_INVALID = 1 << 9;
 const LE = os.endianness() === 'LE';
-
-function typeError(msg, code = 'ERR_INVALID_ARG_TYPE') {
-	const e = new TypeError(msg);
-	e.code = code;
-	return e;
-}
 
 function checkText(v) {
 	if (typeof v !== 'string' && !ArrayBuffer.isView(v) &&
