@@ -674,7 +674,8 @@ int64_t accel_context_journal_replay(struct accel_context_journal *j,
 		while (len - off >= REC_HDR) {
 			const unsigned char *h = buf + off;
 			uint64_t seq = accel_le64(h + 8);
-			uint32_t rl = accel_le32(h + 16), sl = accel_le32(h + 20);
+			uint32_t rl = accel_le32(h + 16),
+				 sl = accel_le32(h + 20);
 			const void *p = h + REC_HDR;
 
 			if (seq > durable)
@@ -835,7 +836,8 @@ int accel_context_journal_save(struct accel_context_journal *j, const void *id,
 	memset(h, 0, sizeof(h));
 	accel_put_le32(h, CKPT_MAGIC);
 	accel_put_le64(h + 8, len);
-	accel_put_le64(h + 16, XXH3_64bits_withSeed(data, len, XXH3_64bits(h, 16)));
+	accel_put_le64(h + 16,
+		       XXH3_64bits_withSeed(data, len, XXH3_64bits(h, 16)));
 	iov[0] = (struct iovec){ h, sizeof(h) };
 	iov[1] = (struct iovec){ (void *)data, len };
 	/* One saver at a time: they share the temporary name per id. */

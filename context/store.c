@@ -176,8 +176,8 @@ static void encode_record(unsigned char h[STORE_REC_HDR], unsigned type,
 	accel_put_le64(h + 16, key->hi);
 	accel_put_le32(h + 24, raw_len);
 	accel_put_le32(h + 28, comp_len);
-	accel_put_le64(h + 32,
-		 XXH3_64bits_withSeed(payload, comp_len, XXH3_64bits(h, 32)));
+	accel_put_le64(h + 32, XXH3_64bits_withSeed(payload, comp_len,
+						    XXH3_64bits(h, 32)));
 }
 
 /*

@@ -120,7 +120,7 @@ struct accel_diff_opts {
 struct accel_diff_result {
 	uint8_t *hunks; /* hunk buffer, NULL with ACCEL_DIFF_NO_HUNKS */
 	size_t hunks_len;
-	char *text; /* unified text, NUL-terminated; NULL with NO_TEXT */
+	char *text;	  /* unified text, NUL-terminated; NULL with NO_TEXT */
 	size_t text_len;  /* 0 when the inputs are equal */
 	uint64_t added;	  /* lines added */
 	uint64_t removed; /* lines removed */

@@ -508,8 +508,8 @@ static int do_compact(struct accel_op_ctx *ctx, struct ctx_session *s,
 	uint8_t *out;
 	int ret;
 
-	if (req->in_len < hdr || accel_le32(in) != CREQ_MAGIC || accel_le32(in + 36) ||
-	    accel_le64(in + 40))
+	if (req->in_len < hdr || accel_le32(in) != CREQ_MAGIC ||
+	    accel_le32(in + 36) || accel_le64(in + 40))
 		return -ACCEL_E_BAD_REQUEST;
 	n = accel_le32(in + 4);
 	mlen = accel_le32(in + 32);
@@ -625,7 +625,8 @@ static int do_select(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *r = in + 16 + 16 * (size_t)i;
 
-		m[i] = (struct accel_context_recent_msg){ accel_le32(r), accel_le32(r + 4),
+		m[i] = (struct accel_context_recent_msg){ accel_le32(r),
+							  accel_le32(r + 4),
 							  accel_le64(r + 8) };
 	}
 	for (uint32_t i = 0; i < ns; i++) {

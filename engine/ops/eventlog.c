@@ -243,7 +243,8 @@ static int journal_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 			int64_t cnt = 0;
 
 			for (size_t off = 0; off < b.len; cnt++)
-				off += 16 + ((accel_le32(b.p + off + 8) + 7u) & ~7u);
+				off += 16 +
+				       ((accel_le32(b.p + off + 8) + 7u) & ~7u);
 			ret = b.len ? accel_op_result_copy(ctx, b.p, b.len) : 0;
 			if (ret >= 0)
 				ret = clamp_res(cnt);

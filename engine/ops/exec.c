@@ -478,10 +478,10 @@ static int exec_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 	if (ret < 0) {
 		/* The code travels as res; the failed step as its detail. */
 		if (res.failed_step)
-			accel_op_error_detail(ctx, "sandbox step '%s' failed: %s",
-					      accel_sandbox_step_name(
-						      res.failed_step),
-					      strerror(res.failed_errno));
+			accel_op_error_detail(
+				ctx, "sandbox step '%s' failed: %s",
+				accel_sandbox_step_name(res.failed_step),
+				strerror(res.failed_errno));
 		accel_sandbox_result_free(&res);
 		goto out;
 	}
