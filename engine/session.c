@@ -591,6 +591,17 @@ static void session_gone(struct accel_engine *e)
 	accel__engine_session_ended();
 }
 
+/* Cancels what is queued or running and waits for it to finish. */
+static void cancel_and_drain(struct accel_session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	for (struct accel_job *j = s->jobs; j; j = j->snext)
+		atomic_store(&j->cancelled, 1);
+	while (s->refs)
+		pthread_cond_wait(&s->idle_cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+}
+
 static void *session_main(void *arg)
 {
 	struct accel_session *s = arg;
@@ -618,13 +629,7 @@ static void *session_main(void *arg)
 
 	poller_loop(s, &t);
 
-	/* Cancel what is queued or running and wait for it to finish. */
-	pthread_mutex_lock(&s->lock);
-	for (struct accel_job *j = s->jobs; j; j = j->snext)
-		atomic_store(&j->cancelled, 1);
-	while (s->refs)
-		pthread_cond_wait(&s->idle_cond, &s->lock);
-	pthread_mutex_unlock(&s->lock);
+	cancel_and_drain(s);
 
 	epoll_ctl(e->epfd, EPOLL_CTL_DEL, s->sock, NULL);
 	engine_unlink(s);
@@ -680,12 +685,7 @@ int accel__session_create_local(struct accel_engine *e,
 
 void accel__session_destroy_local(struct accel_session *s)
 {
-	pthread_mutex_lock(&s->lock);
-	for (struct accel_job *j = s->jobs; j; j = j->snext)
-		atomic_store(&j->cancelled, 1);
-	while (s->refs)
-		pthread_cond_wait(&s->idle_cond, &s->lock);
-	pthread_mutex_unlock(&s->lock);
+	cancel_and_drain(s);
 	session_free(s);
 }
 
