@@ -16,11 +16,11 @@
 //              written to bench/results/diff-node-<UTC stamp>.json
 // Environment: ACCEL_ADDON, ACCEL_ENGINE (see napi-bridge/lib/index.js).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Engine } from '../napi-bridge/lib/index.mjs';
 import { Hist, now } from './hist.mjs';
+import { runCapped } from './capped.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NM = path.join(ROOT, 'node_modules');
@@ -43,24 +43,8 @@ function defaultPairs() {
 }
 
 function peer(a, b, lib, runs, minMs, timeoutS) {
-	return new Promise((resolve) => {
-		const w = new Worker(new URL('./diff_peers.mjs', import.meta.url), {
-			workerData: { a, b, lib, runs, minMs },
-		});
-		const timer = setTimeout(() => {
-			w.terminate();
-			resolve({ gaveUp: true });
-		}, timeoutS * 1000);
-		w.once('message', (m) => {
-			clearTimeout(timer);
-			w.terminate();
-			resolve(m);
-		});
-		w.once('error', (e) => {
-			clearTimeout(timer);
-			resolve({ error: String(e) });
-		});
-	});
+	return runCapped(new URL('./diff_peers.mjs', import.meta.url),
+			 { a, b, lib, runs, minMs }, timeoutS);
 }
 
 async function measure(fn, runs, minNs, gc, big) {

@@ -8,8 +8,9 @@
 // usage: node bench/diff_peers.mjs PAIRS.txt [--filter S] [--quick]
 //            [--timeout-s N] [--out FILE.json]
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Hist, now } from './hist.mjs';
+import { runCapped } from './capped.mjs';
 
 const LIBS = ['jsdiff.structuredPatch', 'jsdiff.diffLines', 'jsdiff.applyPatch',
 	'fast-myers-diff.calcPatch'];
@@ -49,24 +50,8 @@ async function runWorker() {
 }
 
 function runOne(a, b, lib, runs, minMs, timeoutS) {
-	return new Promise((resolve) => {
-		const w = new Worker(new URL(import.meta.url), {
-			workerData: { a, b, lib, runs, minMs },
-		});
-		const timer = setTimeout(() => {
-			w.terminate();
-			resolve({ gaveUp: true });
-		}, timeoutS * 1000);
-		w.once('message', (m) => {
-			clearTimeout(timer);
-			w.terminate();
-			resolve(m);
-		});
-		w.once('error', (e) => {
-			clearTimeout(timer);
-			resolve({ error: String(e) });
-		});
-	});
+	return runCapped(new URL(import.meta.url),
+			 { a, b, lib, runs, minMs }, timeoutS);
 }
 
 async function main() {

@@ -19,8 +19,9 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Hist, now } from './hist.mjs';
+import { runCapped } from './capped.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NM = path.join(ROOT, 'node_modules');
@@ -55,22 +56,7 @@ async function worker() {
 }
 
 function inWorker(data, capS) {
-	return new Promise((resolve) => {
-		const w = new Worker(new URL(import.meta.url), { workerData: data });
-		const timer = setTimeout(() => {
-			w.terminate();
-			resolve({ gaveUp: true });
-		}, capS * 1000);
-		w.once('message', (m) => {
-			clearTimeout(timer);
-			w.terminate();
-			resolve(m);
-		});
-		w.once('error', (e) => {
-			clearTimeout(timer);
-			resolve({ error: String(e) });
-		});
-	});
+	return runCapped(new URL(import.meta.url), data, capS);
 }
 
 /* >= mb MB of real text: code, prose, JSON, CJK; 64 KiB documents. */
