@@ -321,8 +321,10 @@ int accel_client_submit(struct accel_client *c)
 
 	if (c->dead)
 		return c->sock < 0 ? -ACCEL_E_CLOSED : -ACCEL_E_ENGINE_DIED;
-	if (flush_releases(c))
-		accel_ring_publish(&c->rq);
+	/* Kept-back releases go too, with their own wake-up: the engine may
+	 * be asleep waiting for exactly that space. */
+	if (c->npend)
+		accel_client_flush_releases(c);
 	if (n) {
 		accel_ring_publish(&c->sq);
 		accel_bell_notify(c->engine_bell, -1);
@@ -459,10 +461,7 @@ int accel_client_release(struct accel_client *c, uint64_t out_off)
 		c->cap_pend = cap;
 	}
 	c->pend[c->npend++] = out_off;
-	if (flush_releases(c)) {
-		accel_ring_publish(&c->rq);
-		accel_bell_notify(c->engine_bell, -1);
-	}
+	accel_client_flush_releases(c);
 	return 0;
 }
 
