@@ -15,6 +15,7 @@
 
 #include "accel_err.h"
 #include "client.h"
+#include "exec_request.h"
 #include "sandbox.h"
 
 /*
@@ -24,42 +25,9 @@
  * requests of every kind, the filesystem policy, the policy cache.
  */
 
-#define OP_EXEC 16
-#define HDR	272
-
-enum {
-	S_READ,
-	S_WRITE,
-	S_DENY,
-	S_READONLY,
-	S_ENV_ALLOW,
-	S_ARGV,
-	S_ENV,
-	S_ENV_SET,
-	S_CWD,
-	S_STDIN,
-	S_COUNT
-};
-
-struct spec {
-	const char *const *lists[S_CWD]; /* NULL-terminated string lists */
-	const char *cwd;
-	const void *stdin_data;
-	size_t stdin_len;
-	uint32_t flags, net, pflags, required, disabled;
-	uint64_t timeout_ms, grace_ms;
-};
-
 static void put32(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
+	accel_exec_put32(p, v);
 }
 
 static uint32_t get32(const uint8_t *p)
@@ -72,52 +40,15 @@ static uint64_t get64(const uint8_t *p)
 	return get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-/* Encodes a request as docs/ops.md describes it; *len gets its size. */
-static uint8_t *build(const struct spec *s, size_t *len)
+/* Encodes a request (client/exec_request.h); *len gets its size. */
+static uint8_t *build(const struct accel_exec_spec *s, size_t *len)
 {
-	size_t total = HDR, off = HDR;
-	uint8_t *b;
+	size_t n = accel_exec_encode(s, NULL, 0);
+	uint8_t *b = malloc(n);
 
-	for (int i = 0; i < S_CWD; i++)
-		for (const char *const *v = s->lists[i]; v && *v; v++)
-			total += 4 + strlen(*v);
-	total += (s->cwd ? strlen(s->cwd) : 0) + s->stdin_len;
-	b = calloc(1, total);
-	cr_assert_not_null(b);
-	put32(b, 0x51525841);
-	put32(b + 4, 1 | HDR << 16);
-	put32(b + 8, s->flags);
-	put32(b + 12, s->net);
-	put32(b + 16, s->pflags);
-	put32(b + 20, s->required);
-	put32(b + 24, s->disabled);
-	put64(b + 72, s->timeout_ms);
-	put64(b + 80, s->grace_ms);
-	for (int i = 0; i < S_COUNT; i++) {
-		uint8_t *d = b + 112 + 16 * i;
-		size_t start = off;
-		uint32_t n = 0;
-
-		if (i < S_CWD) {
-			for (const char *const *v = s->lists[i]; v && *v;
-			     v++, n++) {
-				put32(b + off, (uint32_t)strlen(*v));
-				memcpy(b + off + 4, *v, strlen(*v));
-				off += 4 + strlen(*v);
-			}
-		} else if (i == S_CWD && s->cwd) {
-			memcpy(b + off, s->cwd, strlen(s->cwd));
-			off += strlen(s->cwd);
-		} else if (i == S_STDIN && s->stdin_len) {
-			memcpy(b + off, s->stdin_data, s->stdin_len);
-			off += s->stdin_len;
-		}
-		put32(d, off > start ? (uint32_t)start : 0);
-		put32(d + 4, (uint32_t)(off - start));
-		put32(d + 8, n);
-	}
-	cr_assert_eq(off, total);
-	*len = total;
+	cr_assert(n && b);
+	cr_assert_eq(accel_exec_encode(s, b, n), n);
+	*len = n;
 	return b;
 }
 
@@ -206,7 +137,7 @@ static struct done wait_done(struct accel_client *c, uint64_t ud)
 	}
 }
 
-static struct done run(struct accel_client *c, const struct spec *s)
+static struct done run(struct accel_client *c, const struct accel_exec_spec *s)
 {
 	static uint64_t ud = 1000;
 	uint64_t off;
@@ -214,7 +145,7 @@ static struct done run(struct accel_client *c, const struct spec *s)
 	uint8_t *b = build(s, &len);
 	struct done d;
 
-	submit(c, OP_EXEC, b, len, ++ud, 0, &off);
+	submit(c, ACCEL_EXEC_OP, b, len, ++ud, 0, &off);
 	d = wait_done(c, ud);
 	accel_client_free(c, off);
 	free(b);
@@ -222,7 +153,7 @@ static struct done run(struct accel_client *c, const struct spec *s)
 }
 
 /* The status of a run, dropping any result block (an error's detail). */
-static int32_t run_res(struct accel_client *c, const struct spec *s)
+static int32_t run_res(struct accel_client *c, const struct accel_exec_spec *s)
 {
 	struct done d = run(c, s);
 
@@ -237,7 +168,7 @@ static int32_t run_raw(struct accel_client *c, const void *in, size_t len)
 	uint64_t off;
 	struct done d;
 
-	submit(c, OP_EXEC, in, len, ++ud, 0, &off);
+	submit(c, ACCEL_EXEC_OP, in, len, ++ud, 0, &off);
 	d = wait_done(c, ud);
 	accel_client_free(c, off);
 	free(d.blk);
@@ -341,7 +272,7 @@ Test(exec, echo_hi)
 {
 	struct accel_client *c = client_start();
 	const char *argv[] = { "echo", "hi", NULL };
-	struct spec s = { .lists[S_ARGV] = argv };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = argv };
 	struct done d = run(c, &s);
 	char *out;
 
@@ -368,7 +299,7 @@ Test(exec, exit_codes_signals_stdin_and_env)
 			     NULL };
 	const char *env[] = { "SECRET=hunter2", "PATH=/usr/bin:/bin", NULL };
 	const char *set[] = { "FOO=bar", NULL };
-	struct spec s = { .lists[S_ARGV] = a1 };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = a1 };
 	struct done d = run(c, &s);
 	char *out;
 
@@ -376,7 +307,7 @@ Test(exec, exit_codes_signals_stdin_and_env)
 	cr_assert_eq(r_exit(&d), 42);
 	free(d.blk);
 	/* pid 1 of a pid namespace ignores its own SEGV: no pidns here. */
-	s.lists[S_ARGV] = a2;
+	s.lists[ACCEL_EXEC_S_ARGV] = a2;
 	s.disabled = ACCEL_SANDBOX_L_PIDNS;
 	d = run(c, &s);
 	s.disabled = 0;
@@ -393,9 +324,9 @@ Test(exec, exit_codes_signals_stdin_and_env)
 	char *data = malloc(st.st_size);
 	cr_assert_eq(read(fd, data, st.st_size), st.st_size);
 	close(fd);
-	s.lists[S_ARGV] = a3;
-	s.lists[S_ENV] = env;
-	s.lists[S_ENV_SET] = set;
+	s.lists[ACCEL_EXEC_S_ARGV] = a3;
+	s.lists[ACCEL_EXEC_S_ENV] = env;
+	s.lists[ACCEL_EXEC_S_ENV_SET] = set;
 	s.stdin_data = data;
 	s.stdin_len = st.st_size;
 	d = run(c, &s);
@@ -417,7 +348,8 @@ Test(exec, streaming_chunks_as_progress)
 		"sh", "-c",
 		"for i in 1 2 3 4; do echo chunk$i; sleep 0.05; done", NULL
 	};
-	struct spec s = { .lists[S_ARGV] = argv, .flags = 1u << 1 };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = argv,
+				     .flags = 1u << 1 };
 	struct done d = run(c, &s);
 	char *out;
 
@@ -438,9 +370,9 @@ Test(exec, timeout_kills_double_forked_tree)
 	struct accel_client *c = client_start();
 	char marker[64], script[512];
 	const char *argv[] = { "sh", "-c", script, NULL };
-	struct spec s = { .lists[S_ARGV] = argv,
-			  .timeout_ms = 300,
-			  .grace_ms = 100 };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = argv,
+				     .timeout_ms = 300,
+				     .grace_ms = 100 };
 	struct done d;
 
 	marker_script(marker, sizeof(marker), script, sizeof(script));
@@ -462,7 +394,8 @@ Test(exec, cancel_by_op0_kills_tree)
 	struct accel_client *c = client_start();
 	char marker[64], script[512];
 	const char *argv[] = { "sh", "-c", script, NULL };
-	struct spec s = { .lists[S_ARGV] = argv, .grace_ms = 100 };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = argv,
+				     .grace_ms = 100 };
 	uint64_t off, coff;
 	size_t len;
 	uint8_t *b;
@@ -470,7 +403,7 @@ Test(exec, cancel_by_op0_kills_tree)
 
 	marker_script(marker, sizeof(marker), script, sizeof(script));
 	b = build(&s, &len);
-	submit(c, OP_EXEC, b, len, 77, 0, &off);
+	submit(c, ACCEL_EXEC_OP, b, len, 77, 0, &off);
 	cr_assert_gt(await_marker(marker, 0), 0, "command did not start");
 	submit(c, ACCEL_OP_CANCEL, NULL, 0, 78, 77, &coff);
 	d = wait_done(c, 77);
@@ -488,7 +421,7 @@ Test(exec, engine_kill9_leaves_no_sandboxed_process)
 	struct accel_client *c = client_start();
 	char marker[64], script[512];
 	const char *argv[] = { "sh", "-c", script, NULL };
-	struct spec s = { .lists[S_ARGV] = argv };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = argv };
 	uint64_t off;
 	size_t len;
 	uint8_t *b;
@@ -496,7 +429,7 @@ Test(exec, engine_kill9_leaves_no_sandboxed_process)
 
 	marker_script(marker, sizeof(marker), script, sizeof(script));
 	b = build(&s, &len);
-	submit(c, OP_EXEC, b, len, 5, 0, &off);
+	submit(c, ACCEL_EXEC_OP, b, len, 5, 0, &off);
 	/* The top sleep and the daemon's two. */
 	for (int i = 0; i < 2000 && count_marker(marker) < 3; i++)
 		usleep(10000);
@@ -516,7 +449,8 @@ Test(exec, session_end_kills_tree_daemon_survives)
 {
 	char sock[108], marker[64], script[512];
 	const char *argv[] = { "sh", "-c", script, NULL };
-	struct spec s = { .lists[S_ARGV] = argv, .grace_ms = 100 };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = argv,
+				     .grace_ms = 100 };
 	struct accel_client *c, *c2;
 	uint64_t off;
 	size_t len;
@@ -538,7 +472,7 @@ Test(exec, session_end_kills_tree_daemon_survives)
 	cr_assert_eq(accel_client_connect(sock, NULL, &c), 0);
 	marker_script(marker, sizeof(marker), script, sizeof(script));
 	b = build(&s, &len);
-	submit(c, OP_EXEC, b, len, 9, 0, &off);
+	submit(c, ACCEL_EXEC_OP, b, len, 9, 0, &off);
 	for (int i = 0; i < 2000 && count_marker(marker) < 3; i++)
 		usleep(10000);
 	cr_assert_geq(count_marker(marker), 3, "command did not start");
@@ -547,7 +481,7 @@ Test(exec, session_end_kills_tree_daemon_survives)
 	/* The daemon still serves execs. */
 	cr_assert_eq(accel_client_connect(sock, NULL, &c2), 0);
 	const char *t[] = { "/bin/true", NULL };
-	struct spec s2 = { .lists[S_ARGV] = t };
+	struct accel_exec_spec s2 = { .lists[ACCEL_EXEC_S_ARGV] = t };
 	struct done dn = run(c2, &s2);
 	cr_assert_geq(dn.res, 0);
 	cr_assert_eq(r_exit(&dn), 0);
@@ -567,7 +501,8 @@ Test(exec, write_outside_writable_roots_fails)
 	char script[512], path[600];
 	const char *argv[] = { "sh", "-c", script, NULL };
 	const char *write[] = { in, NULL };
-	struct spec s = { .lists[S_ARGV] = argv, .lists[S_WRITE] = write };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = argv,
+				     .lists[ACCEL_EXEC_S_WRITE] = write };
 	struct stat st;
 	struct done d;
 
@@ -599,7 +534,7 @@ Test(exec, policy_cache_hit_on_second_exec)
 	struct accel_client *c = client_start();
 	const char *argv[] = { "/bin/true", NULL };
 	const char *w1[] = { "/tmp", NULL };
-	struct spec s = { .lists[S_ARGV] = argv };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = argv };
 	struct done d;
 
 	d = run(c, &s);
@@ -609,11 +544,11 @@ Test(exec, policy_cache_hit_on_second_exec)
 	cr_assert_eq(d.res, 1, "second exec hits the cache");
 	free(d.blk);
 	/* Another policy compiles; the first one is still cached. */
-	s.lists[S_WRITE] = w1;
+	s.lists[ACCEL_EXEC_S_WRITE] = w1;
 	d = run(c, &s);
 	cr_assert_eq(d.res, 0);
 	free(d.blk);
-	s.lists[S_WRITE] = NULL;
+	s.lists[ACCEL_EXEC_S_WRITE] = NULL;
 	d = run(c, &s);
 	cr_assert_eq(d.res, 1);
 	free(d.blk);
@@ -644,7 +579,7 @@ Test(exec, spawn_failures_have_clear_codes)
 	const char *noexec[] = { "/etc/passwd", NULL };
 	const char *t[] = { "/bin/true", NULL };
 	const char *req[] = { "/bin/true", NULL };
-	struct spec s = { .lists[S_ARGV] = missing };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = missing };
 	struct done d = run(c, &s);
 
 	cr_assert_eq(d.res, -ACCEL_E_SANDBOX_NOT_FOUND);
@@ -652,18 +587,18 @@ Test(exec, spawn_failures_have_clear_codes)
 	cr_assert(d.blk && memmem(d.blk, d.len, "sandbox step 'exec'", 19),
 		  "detail: %.*s", (int)d.len, d.blk ? (char *)d.blk : "");
 	free(d.blk);
-	s.lists[S_ARGV] = noexec;
+	s.lists[ACCEL_EXEC_S_ARGV] = noexec;
 	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_NOT_EXEC);
-	s.lists[S_ARGV] = t;
+	s.lists[ACCEL_EXEC_S_ARGV] = t;
 	s.cwd = "/nonexistent-dir";
 	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_CWD);
 	s.cwd = "relative";
 	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_CWD);
 	s.cwd = NULL;
-	s.lists[S_ARGV] = NULL;
+	s.lists[ACCEL_EXEC_S_ARGV] = NULL;
 	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_ARGV);
 	/* A required layer that the policy disables cannot be had. */
-	s.lists[S_ARGV] = req;
+	s.lists[ACCEL_EXEC_S_ARGV] = req;
 	s.required = ACCEL_SANDBOX_L_PIDNS;
 	s.disabled = ACCEL_SANDBOX_L_PIDNS;
 	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_LAYER_MISSING);
@@ -672,7 +607,7 @@ Test(exec, spawn_failures_have_clear_codes)
 	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_POLICY);
 	s.net = 0;
 	const char *rel[] = { "relative/root", NULL };
-	s.lists[S_WRITE] = rel;
+	s.lists[ACCEL_EXEC_S_WRITE] = rel;
 	cr_assert_eq(run_res(c, &s), -ACCEL_E_SANDBOX_PATH);
 	accel_client_destroy(c);
 }
@@ -696,16 +631,17 @@ Test(exec, malformed_requests_get_errors_never_a_crash)
 	const char *argv[] = { "/bin/true", NULL };
 	const char *env[] = { "A=b", NULL };
 	const char *rd[] = { "/usr", NULL };
-	struct spec s = { .lists[S_ARGV] = argv,
-			  .lists[S_ENV] = env,
-			  .lists[S_READ] = rd,
-			  .cwd = "/usr",
-			  .stdin_data = "x",
-			  .stdin_len = 1 };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = argv,
+				     .lists[ACCEL_EXEC_S_ENV] = env,
+				     .lists[ACCEL_EXEC_S_READ] = rd,
+				     .cwd = "/usr",
+				     .stdin_data = "x",
+				     .stdin_len = 1 };
 	size_t len;
 	uint8_t *good = build(&s, &len);
 	const int E = -ACCEL_E_BAD_REQUEST;
-	uint8_t *a = good + 112 + 16 * S_ARGV, *cw = good + 112 + 16 * S_CWD;
+	uint8_t *a = good + 112 + 16 * ACCEL_EXEC_S_ARGV,
+		*cw = good + 112 + 16 * ACCEL_EXEC_S_CWD;
 	(void)a;
 	(void)cw;
 
@@ -713,33 +649,40 @@ Test(exec, malformed_requests_get_errors_never_a_crash)
 	cr_assert_eq(r0, 0, "valid request: %d (%s)", r0, accel_strerror(r0));
 	BAD(E, ml = 0);
 	BAD(E, ml = 4);
-	BAD(E, ml = HDR - 1);
+	BAD(E, ml = ACCEL_EXEC_HDR - 1);
 	BAD(E, m[0] ^= 1);
 	BAD(-ACCEL_E_VERSION, m[4] = 2);
 	BAD(E, put32(m + 4, 1 | 273u << 16));
 	BAD(E, m[8] = 0x10);
 	BAD(-ACCEL_E_RESERVED, m[104] = 1);
-	BAD(-ACCEL_E_RESERVED, m[112 + 16 * S_ARGV + 12] = 1);
+	BAD(-ACCEL_E_RESERVED, m[112 + 16 * ACCEL_EXEC_S_ARGV + 12] = 1);
 	/* Section past the end, before the header, wrapping 32 bits. */
-	BAD(E, put32(m + 112 + 16 * S_ARGV + 4, (uint32_t)len));
-	BAD(E, put32(m + 112 + 16 * S_ARGV, 8));
-	BAD(E, put32(m + 112 + 16 * S_ARGV, 0xfffffff0u);
-	    put32(m + 112 + 16 * S_ARGV + 4, 0x20));
-	BAD(E, put32(m + 112 + 16 * S_STDIN, (uint32_t)len));
-	BAD(E, put32(m + 112 + 16 * S_CWD + 8, 1));
-	BAD(E, put32(m + 112 + 16 * S_STDIN + 8, 1));
+	BAD(E, put32(m + 112 + 16 * ACCEL_EXEC_S_ARGV + 4, (uint32_t)len));
+	BAD(E, put32(m + 112 + 16 * ACCEL_EXEC_S_ARGV, 8));
+	BAD(E, put32(m + 112 + 16 * ACCEL_EXEC_S_ARGV, 0xfffffff0u);
+	    put32(m + 112 + 16 * ACCEL_EXEC_S_ARGV + 4, 0x20));
+	BAD(E, put32(m + 112 + 16 * ACCEL_EXEC_S_STDIN, (uint32_t)len));
+	BAD(E, put32(m + 112 + 16 * ACCEL_EXEC_S_CWD + 8, 1));
+	BAD(E, put32(m + 112 + 16 * ACCEL_EXEC_S_STDIN + 8, 1));
 	/* strv contents: count/lengths that do not match, NUL bytes. */
-	BAD(-ACCEL_E_SANDBOX_ARGV, put32(m + 112 + 16 * S_ARGV + 8, 2));
 	BAD(-ACCEL_E_SANDBOX_ARGV,
-	    put32(m + 112 + 16 * S_ARGV + 8, 0xffffffff));
+	    put32(m + 112 + 16 * ACCEL_EXEC_S_ARGV + 8, 2));
 	BAD(-ACCEL_E_SANDBOX_ARGV,
-	    put32(m + get32(m + 112 + 16 * S_ARGV), 0xfffffff0u));
-	BAD(-ACCEL_E_SANDBOX_ARGV, m[get32(m + 112 + 16 * S_ARGV) + 5] = 0);
-	BAD(-ACCEL_E_SANDBOX_ENV, m[get32(m + 112 + 16 * S_ENV) + 5] = 0);
-	BAD(-ACCEL_E_SANDBOX_ENV, put32(m + 112 + 16 * S_ENV + 8, 0));
-	BAD(-ACCEL_E_SANDBOX_POLICY, put32(m + 112 + 16 * S_READ + 8, 3));
-	BAD(-ACCEL_E_SANDBOX_POLICY, m[get32(m + 112 + 16 * S_READ) + 5] = 0);
-	BAD(-ACCEL_E_SANDBOX_CWD, m[get32(m + 112 + 16 * S_CWD)] = 0);
+	    put32(m + 112 + 16 * ACCEL_EXEC_S_ARGV + 8, 0xffffffff));
+	BAD(-ACCEL_E_SANDBOX_ARGV,
+	    put32(m + get32(m + 112 + 16 * ACCEL_EXEC_S_ARGV), 0xfffffff0u));
+	BAD(-ACCEL_E_SANDBOX_ARGV,
+	    m[get32(m + 112 + 16 * ACCEL_EXEC_S_ARGV) + 5] = 0);
+	BAD(-ACCEL_E_SANDBOX_ENV,
+	    m[get32(m + 112 + 16 * ACCEL_EXEC_S_ENV) + 5] = 0);
+	BAD(-ACCEL_E_SANDBOX_ENV,
+	    put32(m + 112 + 16 * ACCEL_EXEC_S_ENV + 8, 0));
+	BAD(-ACCEL_E_SANDBOX_POLICY,
+	    put32(m + 112 + 16 * ACCEL_EXEC_S_READ + 8, 3));
+	BAD(-ACCEL_E_SANDBOX_POLICY,
+	    m[get32(m + 112 + 16 * ACCEL_EXEC_S_READ) + 5] = 0);
+	BAD(-ACCEL_E_SANDBOX_CWD,
+	    m[get32(m + 112 + 16 * ACCEL_EXEC_S_CWD)] = 0);
 	/* Bytes appended past the sections are ignored, not misread (and
 	 * the policy is the cached one). */
 	BAD(1, memset(m + len, 0xff, 64); ml = len + 64);
@@ -756,7 +699,7 @@ Test(exec, malformed_requests_get_errors_never_a_crash)
 
 		memcpy(m, good, len);
 		for (int k = 0; k < n; k++)
-			m[rand() % HDR] = (uint8_t)rand();
+			m[rand() % ACCEL_EXEC_HDR] = (uint8_t)rand();
 		run_raw(c, m, len);
 		free(m);
 	}
