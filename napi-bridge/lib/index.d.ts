@@ -154,6 +154,12 @@ export declare class Engine {
 	private constructor();
 	/** Spawns a private engine (it exits with this Engine or this process). */
 	static start(opts?: StartOptions): Promise<Engine>;
+	/**
+	 * start() with the handshake on the calling thread: blocks it until the
+	 * engine answers (at most handshakeTimeoutMs). Same options and errors
+	 * (thrown). For synchronous APIs that start their engine on first use.
+	 */
+	static startSync(opts?: StartOptions): Engine;
 	/** Connects to a daemon: agent-acceld --socket PATH. */
 	static connect(socketPath: string, opts?: ConnectOptions): Promise<Engine>;
 	/** The op table: name -> wire id. */

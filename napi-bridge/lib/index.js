@@ -9,6 +9,8 @@
  */
 
 const { typeError } = require('./argerr');
+const fs = require('node:fs');
+const ERRNO = require('node:os').constants.errno;
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
@@ -192,6 +194,109 @@ function checkStartOpts(opts) {
 		throw typeError('enginePath must be a string');
 }
 
+/* The addon's attach options out of start()/connect() options. */
+function attachOpts(opts) {
+	return {
+		sqEntries: opts.sqEntries,
+		reqSize: opts.reqSize,
+		resSize: opts.resSize,
+		spinUs: opts.spinUs,
+		syncSpinUs: opts.syncSpinUs,
+		handshakeTimeoutMs: opts.handshakeTimeoutMs,
+		viewLimitPct: opts.viewLimitPct,
+	};
+}
+
+/*
+ * Spawns agent-acceld with one end of a new socketpair as its fd 3. The
+ * child is unref'ed: it never keeps this process alive. Returns {child,
+ * sock (our end, for attach), exited (settles on 'exit' or 'error'),
+ * spawnError() (the 'error' event's error, once exited settled),
+ * enginePath}.
+ */
+function spawnEngine(opts) {
+	const enginePath = opts.enginePath || process.env.ACCEL_ENGINE ||
+		ENGINE_PATH;
+	const args = ['--fd', '3'];
+	if (opts.workers)
+		args.push('--workers', String(opts.workers));
+	if (opts.engineSpinUs !== undefined)
+		args.push('--spin-us', String(opts.engineSpinUs));
+	const [mine, theirs] = native.socketpair();
+	let child;
+	try {
+		child = spawn(enginePath, args, {
+			stdio: ['ignore', 'inherit', 'inherit', theirs],
+		});
+	} catch (e) {
+		native.closeFd(mine);
+		throw e;
+	} finally {
+		native.closeFd(theirs);
+	}
+	let spawnError = null;
+	const exited = new Promise((resolve) => {
+		child.once('error', (e) => {
+			spawnError = e;
+			resolve();
+		});
+		child.once('exit', () => resolve());
+	});
+	child.unref();
+	return { child, sock: mine, exited, enginePath,
+		 spawnError: () => spawnError };
+}
+
+/*
+ * The error a failed spawn is about to emit, found without waiting for it
+ * (child_process reports ENOENT and EACCES only on the next tick): what
+ * execve would say about the path.
+ */
+function spawnFailure(enginePath) {
+	let code = 'ENOENT';
+	let errno = -ERRNO.ENOENT;
+	if (enginePath.includes('/')) {
+		try {
+			fs.accessSync(enginePath, fs.constants.X_OK);
+			code = 'EACCES';
+			errno = -ERRNO.EACCES;
+		} catch (e) {
+			code = e.code;
+			errno = e.errno;
+		}
+	}
+	const e = new Error(`spawn ${enginePath} ${code}`);
+	e.code = code;
+	e.errno = errno;
+	e.syscall = `spawn ${enginePath}`;
+	e.path = enginePath;
+	return e;
+}
+
+/* start()'s error: the spawn's, a handshake hang-up, or the attach's own. */
+function startError(sp, e, spawnError) {
+	if (spawnError) {
+		const err = new AccelError(spawnError.code || 'EACCEL_HANDSHAKE',
+			spawnError.errno ? -spawnError.errno :
+			codes.EACCEL_HANDSHAKE,
+			`cannot start the engine ${sp.enginePath}: ` +
+			spawnError.message);
+		err.cause = spawnError;
+		return err;
+	}
+	/* It ran but hung up: not an engine, or a broken one. */
+	if (e.code === 'EPIPE' || e.code === 'ECONNRESET' ||
+	    e.code === 'EACCEL_CLOSED') {
+		const err = new AccelError('EACCEL_HANDSHAKE',
+			codes.EACCEL_HANDSHAKE,
+			`the engine ${sp.enginePath} closed the session ` +
+			`during the handshake (${e.code})`);
+		err.cause = e;
+		return err;
+	}
+	return e;
+}
+
 const kInit = Symbol('init');
 const OP_PING = native.ops.ping;
 const OP_ECHO = native.ops.echo;
@@ -227,64 +332,50 @@ class Engine {
 	 */
 	static async start(opts = {}) {
 		checkStartOpts(opts);
-		const enginePath = opts.enginePath || process.env.ACCEL_ENGINE ||
-			ENGINE_PATH;
-		const args = ['--fd', '3'];
-		if (opts.workers)
-			args.push('--workers', String(opts.workers));
-		if (opts.engineSpinUs !== undefined)
-			args.push('--spin-us', String(opts.engineSpinUs));
-		const [mine, theirs] = native.socketpair();
-		let child;
-		try {
-			child = spawn(enginePath, args, {
-				stdio: ['ignore', 'inherit', 'inherit', theirs],
-			});
-		} catch (e) {
-			native.closeFd(mine);
-			throw e;
-		} finally {
-			native.closeFd(theirs);
-		}
-		let spawnError = null;
-		const exited = new Promise((resolve) => {
-			child.once('error', (e) => {
-				spawnError = e;
-				resolve();
-			});
-			child.once('exit', () => resolve());
-		});
-		child.unref();
+		const sp = spawnEngine(opts);
 		const eng = new Engine(kInit);
-		eng.#child = child;
-		eng.#childExit = exited;
+		eng.#child = sp.child;
+		eng.#childExit = sp.exited;
 		try {
-			await eng.#attach(native.attach, mine, opts);
+			await eng.#attach(native.attach, sp.sock, opts);
 		} catch (e) {
 			/* After the kill, 'exit' or 'error' settles exited. */
-			child.ref();
-			child.kill('SIGKILL');
-			await exited;
-			if (spawnError) {
-				const err = new AccelError(spawnError.code ||
-					'EACCEL_HANDSHAKE', spawnError.errno ?
-					-spawnError.errno : codes.EACCEL_HANDSHAKE,
-					`cannot start the engine ${enginePath}: ` +
-					spawnError.message);
-				err.cause = spawnError;
-				throw err;
-			}
-			/* It ran but hung up: not an engine, or a broken one. */
-			if (e.code === 'EPIPE' || e.code === 'ECONNRESET' ||
-			    e.code === 'EACCEL_CLOSED') {
-				const err = new AccelError('EACCEL_HANDSHAKE',
-					codes.EACCEL_HANDSHAKE,
-					`the engine ${enginePath} closed the session ` +
-					`during the handshake (${e.code})`);
-				err.cause = e;
-				throw err;
-			}
-			throw e;
+			sp.child.ref();
+			sp.child.kill('SIGKILL');
+			await sp.exited;
+			throw startError(sp, e, sp.spawnError());
+		}
+		return eng;
+	}
+
+	/*
+	 * start() without a Promise: the handshake runs on this thread and
+	 * blocks it until the engine answers (a few milliseconds; at most
+	 * handshakeTimeoutMs). Same options and errors as start(). For
+	 * synchronous APIs that start their engine on first use; anything that
+	 * can await should use start().
+	 */
+	static startSync(opts = {}) {
+		checkStartOpts(opts);
+		const sp = spawnEngine(opts);
+		const eng = new Engine(kInit);
+		eng.#child = sp.child;
+		eng.#childExit = sp.exited;
+		try {
+			eng.#h = native.attachSync(sp.sock, attachOpts(opts),
+				eng.#meta, (n, vals) => eng.#onBatch(n, vals),
+				(code) => eng.#onDeath(code));
+		} catch (e) {
+			/*
+			 * A child that never started has no pid, and kill()
+			 * must not run then: its handle would signal pid 0,
+			 * this whole process group. A started one is reaped
+			 * by libuv later.
+			 */
+			if (sp.child.pid === undefined)
+				throw startError(sp, e, spawnFailure(sp.enginePath));
+			sp.child.kill('SIGKILL');
+			throw startError(sp, e, null);
 		}
 		return eng;
 	}
@@ -300,16 +391,9 @@ class Engine {
 	}
 
 	async #attach(fn, target, opts) {
-		this.#h = await fn(target, {
-			sqEntries: opts.sqEntries,
-			reqSize: opts.reqSize,
-			resSize: opts.resSize,
-			spinUs: opts.spinUs,
-			syncSpinUs: opts.syncSpinUs,
-			handshakeTimeoutMs: opts.handshakeTimeoutMs,
-			viewLimitPct: opts.viewLimitPct,
-		}, this.#meta, (n, vals) => this.#onBatch(n, vals),
-		(code) => this.#onDeath(code));
+		this.#h = await fn(target, attachOpts(opts), this.#meta,
+			(n, vals) => this.#onBatch(n, vals),
+			(code) => this.#onDeath(code));
 	}
 
 	/* The engine's pid, its session layout and this client's settings. */
@@ -464,9 +548,21 @@ class Engine {
 		const mode = (opts && opts.result) || 'buffer';
 		const args = opts && opts.args;
 		const inp = norm(input);
-		const v = args ? native.callSync(this.#h, id, MODES[mode], inp,
-						 args[0], args[1], args[2]) :
-			native.callSync(this.#h, id, MODES[mode], inp);
+		let v;
+		try {
+			v = args ? native.callSync(this.#h, id, MODES[mode], inp,
+						   args[0], args[1], args[2]) :
+				native.callSync(this.#h, id, MODES[mode], inp);
+		} catch (e) {
+			/*
+			 * A sync wait sees the engine's death before the event
+			 * loop does: the state says so at once, so that a
+			 * program that never yields can tell.
+			 */
+			if (e.errno === -ERR_ENGINE_DIED)
+				this.#onDeath(ERR_ENGINE_DIED);
+			throw e;
+		}
 		const res = this.#meta[3 * META_CAP];
 		if (res < 0)
 			throw accelError(res, v);

@@ -686,38 +686,57 @@ static void bridge_finalize(napi_env env, void *data, void *hint)
 	br_unref(b);
 }
 
+/*
+ * Makes the bridge of a finished handshake and its JS handle in *ext.
+ * Returns 0, or a negative code (the client is then closed).
+ */
+static int attach_bridge(napi_env env, struct attach_work *w, napi_value meta,
+			 napi_value bcb, napi_value dcb, napi_value *ext)
+{
+	struct bridge *b;
+	int ret;
+
+	ret = br_create(env, w->c, &w->bo, meta, bcb, dcb, &b);
+	if (ret < 0)
+		return ret;
+	if (napi_create_external(env, b, bridge_finalize, NULL, ext) !=
+	    napi_ok) {
+		br_close(b);
+		br_unref(b);
+		return -ENOMEM;
+	}
+	napi_type_tag_object(env, *ext, &bridge_tag);
+	return 0;
+}
+
+static void attach_free(napi_env env, struct attach_work *w)
+{
+	if (w->meta) {
+		napi_delete_reference(env, w->meta);
+		napi_delete_reference(env, w->batch_cb);
+		napi_delete_reference(env, w->death_cb);
+	}
+	accel_free(w->path);
+	accel_free(w);
+}
+
 static void attach_complete(napi_env env, napi_status status, void *data)
 {
 	struct attach_work *w = data;
 	napi_value meta, bcb, dcb, ext;
-	struct bridge *b;
 	int ret = w->ret;
 
 	napi_get_reference_value(env, w->meta, &meta);
 	napi_get_reference_value(env, w->batch_cb, &bcb);
 	napi_get_reference_value(env, w->death_cb, &dcb);
-	if (ret >= 0) {
-		ret = br_create(env, w->c, &w->bo, meta, bcb, dcb, &b);
-		if (ret >= 0) {
-			if (napi_create_external(env, b, bridge_finalize, NULL,
-						 &ext) != napi_ok) {
-				br_close(b);
-				br_unref(b);
-				ret = -ENOMEM;
-			} else {
-				napi_type_tag_object(env, ext, &bridge_tag);
-				napi_resolve_deferred(env, w->d, ext);
-			}
-		}
-	}
+	if (ret >= 0)
+		ret = attach_bridge(env, w, meta, bcb, dcb, &ext);
 	if (ret < 0)
 		napi_reject_deferred(env, w->d, br_make_error(env, ret));
-	napi_delete_reference(env, w->meta);
-	napi_delete_reference(env, w->batch_cb);
-	napi_delete_reference(env, w->death_cb);
+	else
+		napi_resolve_deferred(env, w->d, ext);
 	napi_delete_async_work(env, w->work);
-	accel_free(w->path);
-	accel_free(w);
+	attach_free(env, w);
 }
 
 static int opt_u64(napi_env env, napi_value o, const char *key, uint64_t max,
@@ -741,31 +760,37 @@ static int opt_u64(napi_env env, napi_value o, const char *key, uint64_t max,
 	return 0;
 }
 
-/*
- * attach(fd, opts, meta, batchCb, deathCb) / connect(path, ...):
- * Promise<handle>. opts: sqEntries, reqSize, resSize, spinUs (event-loop
- * spin window), syncSpinUs (sync wait spin), handshakeTimeoutMs.
- */
-static napi_value attach_or_connect(napi_env env, napi_callback_info info,
-				    int connect)
+/* Discards the JS value of a thrown error: the caller returns NULL. */
+static struct attach_work *bad(napi_value thrown)
 {
-	napi_value argv[5], promise;
-	size_t argc = 5;
+	(void)thrown;
+	return NULL;
+}
+
+/*
+ * Checks the arguments of attach(fd, opts, meta, batchCb, deathCb) /
+ * connect(path, ...) into a new attach_work. opts: sqEntries, reqSize,
+ * resSize, spinUs (event-loop spin window), syncSpinUs (sync wait spin),
+ * handshakeTimeoutMs, viewLimitPct. Returns NULL with a JS exception
+ * pending on bad arguments. From here the work owns attach's socket, also
+ * on failure.
+ */
+static struct attach_work *attach_args(napi_env env, napi_value *argv,
+				       size_t argc, int connect)
+{
 	struct attach_work *w;
 	uint64_t sq = 0, req = 0, res = 0, spin = 50, sspin = 50, hs = 0;
 	uint64_t vpct = 50;
 	napi_typedarray_type mtype;
 	napi_valuetype t;
-	napi_value name;
 	size_t mlen;
 	bool is;
 
-	NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
 	if (argc < 5)
-		return type_error(env, "attach: missing arguments");
+		return bad(type_error(env, "attach: missing arguments"));
 	napi_typeof(env, argv[1], &t);
 	if (t != napi_object)
-		return type_error(env, "attach: opts must be an object");
+		return bad(type_error(env, "attach: opts must be an object"));
 	if (opt_u64(env, argv[1], "sqEntries", ACCEL_SHM_MAX_SQ, &sq) < 0 ||
 	    opt_u64(env, argv[1], "reqSize", ACCEL_SHM_MAX_ARENA, &req) < 0 ||
 	    opt_u64(env, argv[1], "resSize", ACCEL_SHM_MAX_ARENA, &res) < 0 ||
@@ -773,23 +798,24 @@ static napi_value attach_or_connect(napi_env env, napi_callback_info info,
 	    opt_u64(env, argv[1], "syncSpinUs", 10000000, &sspin) < 0 ||
 	    opt_u64(env, argv[1], "handshakeTimeoutMs", 3600000, &hs) < 0 ||
 	    opt_u64(env, argv[1], "viewLimitPct", 100, &vpct) < 0)
-		return type_error(env, "attach: bad option value");
+		return bad(type_error(env, "attach: bad option value"));
 	if (napi_is_typedarray(env, argv[2], &is) != napi_ok || !is ||
 	    napi_get_typedarray_info(env, argv[2], &mtype, &mlen, NULL, NULL,
 				     NULL) != napi_ok ||
 	    mtype != napi_int32_array || mlen < 3 * 16 + 1)
-		return type_error(env, "attach: meta must be an Int32Array of "
-				       "at least 49 elements");
+		return bad(type_error(env,
+				      "attach: meta must be an Int32Array of "
+				      "at least 49 elements"));
 	napi_typeof(env, argv[3], &t);
 	if (t != napi_function)
-		return type_error(env, "attach: batch callback");
+		return bad(type_error(env, "attach: batch callback"));
 	napi_typeof(env, argv[4], &t);
 	if (t != napi_function)
-		return type_error(env, "attach: death callback");
+		return bad(type_error(env, "attach: death callback"));
 
 	w = accel_calloc(1, sizeof(*w));
 	if (!w)
-		return throw_code(env, -ENOMEM);
+		return bad(throw_code(env, -ENOMEM));
 	w->sock = -1;
 	if (connect) {
 		size_t len;
@@ -800,25 +826,25 @@ static napi_value attach_or_connect(napi_env env, napi_callback_info info,
 			    napi_ok ||
 		    len == 0) {
 			accel_free(w);
-			return type_error(env, "connect: path must be a "
-					       "non-empty string");
+			return bad(type_error(env, "connect: path must be a "
+						   "non-empty string"));
 		}
 		w->path = accel_malloc(len + 1);
 		if (!w->path) {
 			accel_free(w);
-			return throw_code(env, -ENOMEM);
+			return bad(throw_code(env, -ENOMEM));
 		}
 		napi_get_value_string_utf8(env, argv[0], w->path, len + 1,
 					   &len);
 	} else {
 		uint32_t fd;
 
-		/* The work owns the socket from here, also on failure. */
 		if (get_u32(env, argv[0], INT32_MAX, &fd) < 0 ||
 		    fd_untrack(addon_of(env), (int)fd) < 0) {
 			accel_free(w);
-			return type_error(env, "attach: not a socket made by "
-					       "socketpair()");
+			return bad(type_error(env,
+					      "attach: not a socket made by "
+					      "socketpair()"));
 		}
 		w->sock = (int)fd;
 	}
@@ -835,6 +861,21 @@ static napi_value attach_or_connect(napi_env env, napi_callback_info info,
 		w->bo.ping_op = id;
 #include "ops.def"
 #undef ACCEL_OP
+	return w;
+}
+
+/* attach(...) / connect(...): Promise<handle>, the handshake on the pool. */
+static napi_value attach_or_connect(napi_env env, napi_callback_info info,
+				    int connect)
+{
+	napi_value argv[5], promise, name;
+	size_t argc = 5;
+	struct attach_work *w;
+
+	NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+	w = attach_args(env, argv, argc, connect);
+	if (!w)
+		return NULL;
 	napi_create_reference(env, argv[2], 1, &w->meta);
 	napi_create_reference(env, argv[3], 1, &w->batch_cb);
 	napi_create_reference(env, argv[4], 1, &w->death_cb);
@@ -848,13 +889,37 @@ static napi_value attach_or_connect(napi_env env, napi_callback_info info,
 		if (w->sock >= 0)
 			close(w->sock);
 		napi_reject_deferred(env, w->d, br_make_error(env, -ENOMEM));
-		napi_delete_reference(env, w->meta);
-		napi_delete_reference(env, w->batch_cb);
-		napi_delete_reference(env, w->death_cb);
-		accel_free(w->path);
-		accel_free(w);
+		attach_free(env, w);
 	}
 	return promise;
+}
+
+/*
+ * attachSync(...) / connectSync(...): the handle, with the handshake on the
+ * calling thread. It blocks JS until the engine answers or
+ * handshakeTimeoutMs passes: for callers that cannot await (a synchronous
+ * API that starts its engine on first use).
+ */
+static napi_value attach_or_connect_sync(napi_env env, napi_callback_info info,
+					 int connect)
+{
+	napi_value argv[5], ext = NULL;
+	size_t argc = 5;
+	struct attach_work *w;
+	int ret;
+
+	NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+	w = attach_args(env, argv, argc, connect);
+	if (!w)
+		return NULL;
+	attach_execute(env, w);
+	ret = w->ret;
+	if (ret >= 0)
+		ret = attach_bridge(env, w, argv[2], argv[3], argv[4], &ext);
+	attach_free(env, w);
+	if (ret < 0)
+		return throw_code(env, ret);
+	return ext;
 }
 
 static napi_value js_attach(napi_env env, napi_callback_info info)
@@ -865,6 +930,16 @@ static napi_value js_attach(napi_env env, napi_callback_info info)
 static napi_value js_connect(napi_env env, napi_callback_info info)
 {
 	return attach_or_connect(env, info, 1);
+}
+
+static napi_value js_attach_sync(napi_env env, napi_callback_info info)
+{
+	return attach_or_connect_sync(env, info, 0);
+}
+
+static napi_value js_connect_sync(napi_env env, napi_callback_info info)
+{
+	return attach_or_connect_sync(env, info, 1);
 }
 
 /*
@@ -953,6 +1028,8 @@ NAPI_MODULE_INIT()
 		{ "closeFd", js_close_fd },
 		{ "attach", js_attach },
 		{ "connect", js_connect },
+		{ "attachSync", js_attach_sync },
+		{ "connectSync", js_connect_sync },
 		{ "errorTable", js_error_table },
 		{ "setErrorFactory", js_set_error_factory },
 	};
