@@ -8,6 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -708,4 +713,176 @@ Test(exec, malformed_requests_get_errors_never_a_crash)
 	cr_assert_eq(wait_done(c, 999999).res, 0, "engine alive after fuzzing");
 	free(good);
 	accel_client_destroy(c);
+}
+
+/*
+ * The engine running as an unprivileged user (uid 65534 when the test runs
+ * as root; the test's own user otherwise): it still sandboxes commands with
+ * the layers that user can get, reports them honestly, and the key escapes
+ * stay blocked.
+ */
+
+/* The namespace layers and the /proc/self/ns names that show them. */
+static const struct {
+	uint32_t layer;
+	const char *ns;
+} ns_layers[] = {
+	{ ACCEL_SANDBOX_L_USERNS, "user" }, { ACCEL_SANDBOX_L_PIDNS, "pid" },
+	{ ACCEL_SANDBOX_L_MNTNS, "mnt" },   { ACCEL_SANDBOX_L_IPCNS, "ipc" },
+	{ ACCEL_SANDBOX_L_UTSNS, "uts" },   { ACCEL_SANDBOX_L_NETNS, "net" },
+};
+
+static void drop_to_nobody(void)
+{
+	if (geteuid() != 0)
+		return;
+	cr_assert_eq(setgroups(0, NULL), 0);
+	cr_assert_eq(setresgid(65534, 65534, 65534), 0);
+	cr_assert_eq(setresuid(65534, 65534, 65534), 0);
+	cr_assert_neq(geteuid(), 0);
+	/* A uid change made us non-dumpable, which a fresh exec (the
+	 * engine) is not: without this our own probe could not write
+	 * /proc/self/uid_map and would miss the user namespace. */
+	cr_assert_eq(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+}
+
+/* A directory under /tmp that the unprivileged user owns. */
+static void own_dir(char *tmpl)
+{
+	cr_assert_not_null(mkdtemp(tmpl));
+	if (geteuid() == 0)
+		cr_assert_eq(chown(tmpl, 65534, 65534), 0);
+}
+
+/* A line of "name value" pairs of /proc/self/status, e.g. "Seccomp:". */
+static long status_field(const char *text, const char *name)
+{
+	const char *p = strstr(text, name);
+
+	cr_assert_not_null(p, "%s missing in: %s", name, text);
+	return strtol(p + strlen(name), NULL, 10);
+}
+
+Test(exec, unprivileged_engine_sandboxes_and_reports_honestly)
+{
+	char in[] = "/tmp/accel-exec-np-in-XXXXXX",
+	     out[] = "/tmp/accel-exec-np-out-XXXXXX";
+	char secret[300], bad[300], ok[300], script[2048], mine[64];
+	const char *sh[] = { "/bin/bash", "-c", script, NULL };
+	const char *wr[] = { in, NULL }, *deny[] = { secret, NULL };
+	struct accel_exec_spec s = { .lists[ACCEL_EXEC_S_ARGV] = sh,
+				     .lists[ACCEL_EXEC_S_WRITE] = wr,
+				     .lists[ACCEL_EXEC_S_DENY] = deny,
+				     .cwd = in };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct accel_client *c;
+	struct done d;
+	struct stat st;
+	uint32_t layers;
+	char *o;
+	int lfd, fd;
+
+	/* Planted as the user the engine will run as: only the sandbox
+	 * stands between the command and these files. */
+	own_dir(in);
+	own_dir(out);
+	drop_to_nobody();
+	snprintf(secret, sizeof(secret), "%s/secret", out);
+	snprintf(bad, sizeof(bad), "%s/bad", out);
+	snprintf(ok, sizeof(ok), "%s/ok", in);
+	fd = open(secret, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "s3cr3t-np-6b1f\n", 15), 15);
+	close(fd);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	cr_assert_geq(lfd, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(lfd, 8), 0);
+	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+
+	/* The engine inherits this process's uid. */
+	c = client_start();
+	snprintf(mine, sizeof(mine), "/proc/%d/status",
+		 (int)accel_client_engine_pid(c));
+	fd = open(mine, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	char est[4096];
+	ssize_t n = read(fd, est, sizeof(est) - 1);
+	close(fd);
+	cr_assert_gt(n, 0);
+	est[n] = 0;
+	cr_assert_neq(status_field(est, "\nUid:"), 0, "engine runs as root");
+
+	snprintf(script, sizeof(script),
+		 "for n in user pid mnt ipc uts net; do "
+		 "echo \"ns $n $(readlink /proc/self/ns/$n)\"; done; "
+		 "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; "
+		 "echo in > %s && echo wrote-in; "
+		 "echo out > %s && echo wrote-out; "
+		 "cat %s && echo read-secret; "
+		 "echo x > /dev/tcp/127.0.0.1/%d && echo connected; "
+		 "echo done",
+		 ok, bad, secret, (int)ntohs(sa.sin_port));
+	d = run(c, &s);
+	cr_assert_geq(d.res, 0, "res %d (%s)", d.res, accel_strerror(d.res));
+	cr_assert_not_null(d.blk);
+	o = r_stream(&d, 0);
+	layers = get32(d.blk + 20);
+
+	/* It ran to the end and could write where it may. */
+	cr_assert(strstr(o, "wrote-in\n") && strstr(o, "done\n"), "out: %s", o);
+	cr_assert_eq(stat(ok, &st), 0);
+	/* The escapes failed and left nothing behind. */
+	cr_assert_null(strstr(o, "wrote-out"), "out: %s", o);
+	cr_assert_neq(stat(bad, &st), 0, "write outside the roots");
+	cr_assert_null(strstr(o, "read-secret"), "out: %s", o);
+	cr_assert_null(strstr(o, "s3cr3t"), "denied bytes in the output");
+	cr_assert_null(strstr(o, "connected"), "out: %s", o);
+	cr_assert_lt(accept(lfd, NULL, NULL), 0, "connection reached the host");
+	cr_assert_eq(errno, EAGAIN);
+
+	/* Each namespace is claimed exactly when the command was in a new
+	 * one; seccomp and no_new_privs exactly when /proc says so. */
+	for (size_t i = 0; i < sizeof(ns_layers) / sizeof(ns_layers[0]); i++) {
+		char key[32], self[64], path[64];
+		const char *p;
+		ssize_t l;
+
+		snprintf(path, sizeof(path), "/proc/self/ns/%s",
+			 ns_layers[i].ns);
+		l = readlink(path, self, sizeof(self) - 1);
+		cr_assert_gt(l, 0);
+		self[l] = 0;
+		snprintf(key, sizeof(key), "ns %s ", ns_layers[i].ns);
+		p = strstr(o, key);
+		cr_assert_not_null(p, "out: %s", o);
+		p += strlen(key);
+		int same = !strncmp(p, self, (size_t)l) && p[l] == '\n';
+		cr_assert_eq(!(layers & ns_layers[i].layer), same,
+			     "%s: reported %d, command saw %.*s, engine %s",
+			     ns_layers[i].ns, !!(layers & ns_layers[i].layer),
+			     (int)strcspn(p, "\n"), p, self);
+	}
+	cr_assert_eq(status_field(o, "Seccomp:") == 2,
+		     !!(layers & ACCEL_SANDBOX_L_SECCOMP));
+	cr_assert_eq(status_field(o, "NoNewPrivs:") == 1,
+		     !!(layers & ACCEL_SANDBOX_L_NO_NEW_PRIVS));
+	/* Layers in force and layers missing do not overlap, and what the
+	 * result claims is what the library probes for this user. */
+	cr_assert_eq(layers & get32(d.blk + 44), 0);
+	cr_assert_eq(layers & ~accel_sandbox_probe()->layers, 0,
+		     "layers %#x, probe %#x", layers,
+		     accel_sandbox_probe()->layers);
+	cr_log_info("unprivileged engine layers: %#x, missing %#x", layers,
+		    get32(d.blk + 44));
+	free(o);
+	free(d.blk);
+	accel_client_destroy(c);
+	close(lfd);
+	unlink(ok);
+	unlink(secret);
+	rmdir(in);
+	rmdir(out);
 }
