@@ -2,16 +2,24 @@
 /*
  * tokens_bench: in-process tokenizer throughput on real files.
  *
- * usage: tokens_bench DATA_DIR FILE... [--repeat N]
+ * usage: tokens_bench DATA_DIR FILE... [--repeat N] [--split KIB]
+ *                     [--encoding NAME] [--count-only]
  *   DATA_DIR holds cl100k_base.tiktoken and o200k_base.tiktoken
  *   (scripts/tokenizer-data.sh). A FILE may be a parity corpus written by
  *   tests/tokenizer/oracle.mjs ("TOKORCL1"): its documents are used. For
  *   each encoding prints load time, count and encode MB/s with one call per
  *   document (best of N runs), then the pathological inputs: 1 MB of one
  *   repeated character, of spaces, of newlines mixed with spaces, and of
- *   one CJK character.
+ *   one CJK character. --split cuts each plain file into documents of
+ *   KIB KiB (at a UTF-8 character boundary), as bench/tokens_node.mjs does
+ *   with 64 KiB; --encoding runs one encoding; --count-only runs only the
+ *   corpus count with a cold cache (for callgrind
+ *   --toggle-collect=accel_tokenizer_count).
+ *   Count runs twice: each run in a new thread (the per-thread cache of
+ *   merged pieces starts empty: "cold"), then all in one thread ("warm").
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +85,27 @@ static void corpus_docs(char *buf, size_t base, size_t *len)
 	*len = o;
 }
 
+/* Documents of plain files: 0 keeps a file whole. */
+static size_t split_bytes;
+
+/* Adds the documents of the plain text buf[start, end). */
+static void add_plain(const char *buf, size_t start, size_t end)
+{
+	size_t d = start;
+
+	while (d < end) {
+		size_t e = split_bytes && end - d > split_bytes ?
+				   d + split_bytes :
+				   end;
+
+		/* Never cut inside a UTF-8 sequence. */
+		while (e < end && ((unsigned char)buf[e] & 0xc0) == 0x80)
+			e++;
+		add_doc(d);
+		d = e;
+	}
+}
+
 static char *slurp(const char *path, char *buf, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -99,51 +128,80 @@ static char *slurp(const char *path, char *buf, size_t *len)
 		corpus_docs(buf, *len, &end);
 		*len = end;
 	} else {
-		add_doc(*len);
+		add_plain(buf, *len, *len + (size_t)n);
 		*len += (size_t)n;
 	}
 	return buf;
 }
 
-/* Best time of `repeat` runs of count (encode when ids is not NULL). */
+/* One pass over the text (or its documents); returns the seconds taken. */
+struct pass {
+	const struct accel_tokenizer *tok;
+	const char *s;
+	size_t n;
+	int docs;
+	struct accel_tokenizer_ids *ids; /* NULL: count */
+	uint64_t tokens;
+	double secs;
+};
+
+static void *one_pass(void *arg)
+{
+	struct pass *p = arg;
+	struct accel_tokenizer_mode m = { 0 };
+	double t0 = now();
+	int ret = 0;
+
+	p->tokens = 0;
+	if (p->ids)
+		p->ids->len = 0;
+	for (size_t d = 0; d < (p->docs ? n_docs : 1) && ret >= 0; d++) {
+		size_t a = p->docs ? doc_off[d] : 0;
+		size_t b = p->docs ? doc_off[d + 1] : p->n;
+		uint64_t c = 0;
+
+		if (p->ids)
+			ret = accel_tokenizer_encode(p->tok, p->s + a, b - a,
+						     &m, p->ids);
+		else
+			ret = accel_tokenizer_count(p->tok, p->s + a, b - a, &m,
+						    &c);
+		p->tokens += c;
+	}
+	if (p->ids)
+		p->tokens = p->ids->len;
+	if (ret < 0) {
+		fprintf(stderr, "tokens_bench: %s\n", accel_strerror(ret));
+		exit(1);
+	}
+	p->secs = now() - t0;
+	return NULL;
+}
+
+/*
+ * Best time of `repeat` runs of count (encode when ids is not NULL). The
+ * tokenizer keeps a per-thread cache of merged pieces: warm runs reuse the
+ * calling thread's, each cold run starts in a new thread with an empty one.
+ */
 static double timed(const struct accel_tokenizer *tok, const char *s, size_t n,
 		    int docs, struct accel_tokenizer_ids *ids, int repeat,
-		    uint64_t *tokens)
+		    int cold, uint64_t *tokens)
 {
-	struct accel_tokenizer_mode m = { 0 };
+	struct pass p = { .tok = tok, .s = s, .n = n, .docs = docs, .ids = ids };
 	double best = 1e30;
 
 	for (int r = 0; r < repeat; r++) {
-		double t0 = now(), t;
-		int ret = 0;
+		pthread_t th;
 
-		*tokens = 0;
-		if (ids)
-			ids->len = 0;
-		for (size_t d = 0; d < (docs ? n_docs : 1) && ret >= 0; d++) {
-			size_t a = docs ? doc_off[d] : 0;
-			size_t b = docs ? doc_off[d + 1] : n;
-			uint64_t c = 0;
-
-			if (ids)
-				ret = accel_tokenizer_encode(tok, s + a, b - a,
-							     &m, ids);
-			else
-				ret = accel_tokenizer_count(tok, s + a, b - a,
-							    &m, &c);
-			*tokens += c;
-		}
-		if (ids)
-			*tokens = ids->len;
-		if (ret < 0) {
-			fprintf(stderr, "tokens_bench: %s\n",
-				accel_strerror(ret));
+		if (!cold)
+			one_pass(&p);
+		else if (pthread_create(&th, NULL, one_pass, &p) ||
+			 pthread_join(th, NULL))
 			exit(1);
-		}
-		t = now() - t0;
-		if (t < best)
-			best = t;
+		if (p.secs < best)
+			best = p.secs;
 	}
+	*tokens = p.tokens;
 	return best;
 }
 
@@ -159,7 +217,7 @@ static void pathological(const struct accel_tokenizer *tok, const char *name,
 		memcpy(s + n, unit, ul);
 		n += ul;
 	}
-	t = timed(tok, s, n, 0, NULL, 3, &tokens);
+	t = timed(tok, s, n, 0, NULL, 3, 1, &tokens);
 	printf("  pathological %-22s %8zu bytes %8.2f ms  %7llu tokens\n", name,
 	       n, t * 1e3, (unsigned long long)tokens);
 	free(s);
@@ -171,7 +229,8 @@ int main(int argc, char **argv)
 	struct accel_tokenizer_ids ids = { 0 };
 	char *text = NULL, path[4096];
 	size_t len = 0;
-	int repeat = 5, nfiles = 0;
+	int repeat = 5, nfiles = 0, count_only = 0;
+	const char *only = NULL;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: tokens_bench DATA_DIR FILE... "
@@ -183,10 +242,29 @@ int main(int argc, char **argv)
 			repeat = atoi(argv[++k]);
 			continue;
 		}
-		text = slurp(argv[k], text, &len);
-		nfiles++;
+		if (!strcmp(argv[k], "--split") && k + 1 < argc) {
+			split_bytes = (size_t)atoi(argv[++k]) * 1024;
+			continue;
+		}
+		if (!strcmp(argv[k], "--encoding") && k + 1 < argc) {
+			only = argv[++k];
+			continue;
+		}
+		if (!strcmp(argv[k], "--count-only")) {
+			count_only = 1;
+			continue;
+		}
+		argv[nfiles++ + 2] = argv[k];
 	}
-	doc_off[n_docs] = len;
+	/* Files after the options: --split applies to all of them. */
+	for (int k = 0; k < nfiles; k++)
+		text = slurp(argv[k + 2], text, &len);
+	if (nfiles)
+		doc_off[n_docs] = len;
+	if (!nfiles) {
+		fprintf(stderr, "tokens_bench: no FILE\n");
+		return 2;
+	}
 	printf("corpus: %d files, %zu documents, %.2f MB\n", nfiles, n_docs,
 	       len / 1e6);
 	for (unsigned e = 0; e < 2; e++) {
@@ -195,6 +273,8 @@ int main(int argc, char **argv)
 		double t0, t;
 		int ret;
 
+		if (only && strcmp(only, encs[e]))
+			continue;
 		snprintf(path, sizeof(path), "%s/%s.tiktoken", argv[1],
 			 encs[e]);
 		t0 = now();
@@ -208,10 +288,17 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("%s: load %.1f ms\n", encs[e], (now() - t0) * 1e3);
-		t = timed(tok, text, len, 1, NULL, repeat, &tokens);
-		printf("  count  %8.1f MB/s  %llu tokens\n", len / t / 1e6,
-		       (unsigned long long)tokens);
-		t = timed(tok, text, len, 1, &ids, repeat, &tokens);
+		t = timed(tok, text, len, 1, NULL, repeat, 1, &tokens);
+		printf("  count  %8.1f MB/s  %llu tokens (cold cache)\n",
+		       len / t / 1e6, (unsigned long long)tokens);
+		if (count_only) {
+			accel_tokenizer_destroy(tok);
+			continue;
+		}
+		t = timed(tok, text, len, 1, NULL, repeat, 0, &tokens);
+		printf("  count  %8.1f MB/s  %llu tokens (warm cache)\n",
+		       len / t / 1e6, (unsigned long long)tokens);
+		t = timed(tok, text, len, 1, &ids, repeat, 1, &tokens);
 		printf("  encode %8.1f MB/s  %llu tokens\n", len / t / 1e6,
 		       (unsigned long long)tokens);
 		pathological(tok, "'-' x 1M", "-", 1 << 20);

@@ -14,6 +14,9 @@
 //
 // usage: node bench/tokens_node.mjs [--mb N] [--cap-s N] [--quick]
 //            [--sync-spin-us N] [--out FILE.json]   (default bench/results/tokens-node-<stamp>.json)
+//        node bench/tokens_node.mjs --dump-corpus FILE [--mb N]
+//            writes the corpus as one file (documents concatenated) for
+//            tokens_bench and callgrind, and exits.
 // Environment: ACCEL_ADDON, ACCEL_ENGINE; ACCEL_TOKENIZER_DATA defaults to
 // node_modules/gpt-tokenizer/data.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -103,6 +106,13 @@ async function main() {
 	const capS = Number(opt('--cap-s', 20));
 	const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
 	const out = opt('--out', path.join(ROOT, 'bench/results', `tokens-node-${stamp}.json`));
+	const dump = opt('--dump-corpus', undefined);
+	if (dump !== undefined) {
+		const { docs, bytes } = corpus(mb);
+		writeFileSync(dump, docs.join(''));
+		console.log(`# wrote ${docs.length} documents, ${bytes} bytes to ${dump}`);
+		return;
+	}
 	process.env.ACCEL_TOKENIZER_DATA ??= path.join(NM, 'gpt-tokenizer/data');
 	const { Engine } = await import('../napi-bridge/lib/index.mjs');
 	/* --sync-spin-us: how long sync calls spin before sleeping on the futex */

@@ -157,15 +157,41 @@ struct accel_tokenizer {
 	uint32_t vocab_size;
 };
 
-/* memcmp(a, b, n) == 0, inline for the short keys of the hot loop. */
+/*
+ * memcmp(a, b, n) == 0, inline for the short keys of the hot loop: two
+ * overlapping loads from each end instead of a loop over the bytes (whose
+ * exit branch the CPU mispredicts), never reading outside [0, n).
+ */
 static inline int tok_same(const uint8_t *a, const uint8_t *b, size_t n)
 {
-	if (n > 16)
-		return !memcmp(a, b, n);
-	for (size_t k = 0; k < n; k++)
-		if (a[k] != b[k])
-			return 0;
-	return 1;
+	uint64_t x0, x1, y0, y1;
+	uint32_t u0, u1, v0, v1;
+	uint16_t w0, w1, z0, z1;
+
+	if (n >= 8) {
+		if (n > 16)
+			return !memcmp(a, b, n);
+		memcpy(&x0, a, 8);
+		memcpy(&x1, a + n - 8, 8);
+		memcpy(&y0, b, 8);
+		memcpy(&y1, b + n - 8, 8);
+		return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+	}
+	if (n >= 4) {
+		memcpy(&u0, a, 4);
+		memcpy(&u1, a + n - 4, 4);
+		memcpy(&v0, b, 4);
+		memcpy(&v1, b + n - 4, 4);
+		return ((u0 ^ v0) | (u1 ^ v1)) == 0;
+	}
+	if (n >= 2) {
+		memcpy(&w0, a, 2);
+		memcpy(&w1, a + n - 2, 2);
+		memcpy(&z0, b, 2);
+		memcpy(&z1, b + n - 2, 2);
+		return ((w0 ^ z0) | (w1 ^ z1)) == 0;
+	}
+	return n == 0 || a[0] == b[0];
 }
 
 /* Rank of the bytes p[0, n) whose XXH3-64 is h, or TOK_NO_RANK. */
@@ -195,9 +221,9 @@ static inline uint32_t accel__tok_rank(const struct accel_tokenizer *tok,
 /*
  * Per-thread cache of merged pieces up to TOK_CACHE_KEY_MAX bytes
  * (tok_cache.c). get returns the number of ids (copied to ids when not
- * NULL) or -1 on a miss; put stores a result when it fits.
+ * NULL) or -1 on a miss; put stores a result (ids[0, n_ids), n_ids <= n).
  */
-#define TOK_CACHE_KEY_MAX 48
+#define TOK_CACHE_KEY_MAX 128
 uint64_t accel__tok_new_id(void);
 long accel__tok_cache_get(const struct accel_tokenizer *tok, uint64_t h,
 			  const uint8_t *p, size_t n, uint32_t *ids);

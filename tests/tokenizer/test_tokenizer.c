@@ -2,7 +2,7 @@
 /*
  * Tokenizer unit tests: loading and its errors, special tokens, decode,
  * count/limit against encode on real files, threads, the heap merge against
- * a plain reference merge, gpt-tokenizer's known-answer vectors and the
+ * a plain reference merge, the cache of merged pieces, gpt-tokenizer's known-answer vectors and the
  * Unicode classes against Node's.
  */
 #define _GNU_SOURCE /* memmem */
@@ -450,6 +450,158 @@ Test(bpe, chunked_long_pieces_equal_heap)
 	free(a);
 	free(b);
 	free(buf);
+}
+
+/*
+ * The per-thread cache of merged pieces (tok_cache.c) returns only what the
+ * merge itself gives: pieces of real text and of made-up words, for two
+ * tokenizers sharing one thread's cache, through far more records than the
+ * ring holds (so that slots name overwritten records), of every length up
+ * to past the longest cached piece. A hit is compared with the merge; every
+ * earlier piece is asked again and, when it hits, compared again.
+ */
+/* Piece i of the cache test: made-up words and slices of real text. */
+static size_t cache_piece(size_t i, uint64_t *rng, const uint8_t *t, size_t len,
+			  uint8_t *piece)
+{
+	size_t n;
+
+	*rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+	n = 2 + (*rng >> 33) % (i % 16 ? 24 : TOK_CACHE_KEY_MAX + 6);
+	if (i % 3) {
+		/* Made-up words: mostly not tokens, nearly all distinct. */
+		for (size_t j = 0; j < n; j++)
+			piece[j] = (uint8_t)('a' + (*rng >> (j % 40)) % 26);
+	} else {
+		memcpy(piece, t + (*rng >> 20) % (len - n), n);
+	}
+	return n;
+}
+
+Test(cache, hits_equal_the_merge_through_eviction)
+{
+	struct accel_tokenizer *tok[2] = { tt_load(0, 0), tt_load(1, 0) };
+
+	enum {
+		N = 120000,
+		MAXLEN = TOK_CACHE_KEY_MAX + 8
+	};
+
+	size_t len, hits = 0, rehits = 0, again = 0, gone = 0;
+	uint8_t *t = real_text(&len), piece[MAXLEN];
+	uint32_t want[MAXLEN], got[MAXLEN];
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+	for (size_t i = 0; i < N; i++) {
+		const struct accel_tokenizer *k = tok[i & 1];
+		size_t n = cache_piece(i, &rng, t, len, piece);
+		uint64_t h = XXH3_64bits(piece, n);
+		long w, g;
+
+		w = accel__tok_bpe(k, piece, n, want);
+		cr_assert_gt(w, 0);
+		g = accel__tok_cache_get(k, h, piece, n, got);
+		if (g >= 0) {
+			hits++;
+			cr_assert_eq(g, w, "piece %zu", i);
+			cr_assert_eq(memcmp(got, want, (size_t)w * 4), 0);
+			cr_assert_eq(accel__tok_cache_get(k, h, piece, n, NULL),
+				     w);
+		} else {
+			accel__tok_cache_put(k, h, piece, n, want, (size_t)w);
+			g = accel__tok_cache_get(k, h, piece, n, got);
+			/* Longer pieces are not kept; the rest hit now. */
+			cr_assert_eq(g, n > TOK_CACHE_KEY_MAX ? -1 : w,
+				     "piece %zu length %zu", i, n);
+		}
+		/* The other tokenizer hits only its own records. */
+		g = accel__tok_cache_get(tok[!(i & 1)], h, piece, n, got);
+		if (g >= 0) {
+			w = accel__tok_bpe(tok[!(i & 1)], piece, n, want);
+			cr_assert_eq(g, w);
+			cr_assert_eq(memcmp(got, want, (size_t)w * 4), 0);
+			rehits++;
+		}
+	}
+	/* Every piece again: the early ones were overwritten, not mixed up. */
+	rng = 0x9e3779b97f4a7c15ull;
+	for (size_t i = 0; i < N; i++) {
+		const struct accel_tokenizer *k = tok[i & 1];
+		size_t n = cache_piece(i, &rng, t, len, piece);
+		long g = accel__tok_cache_get(k, XXH3_64bits(piece, n), piece,
+					      n, got);
+
+		if (n > TOK_CACHE_KEY_MAX)
+			continue;
+		if (g < 0) {
+			gone += i < N / 2;
+			continue;
+		}
+		again++;
+		cr_assert_eq(g, accel__tok_bpe(k, piece, n, want));
+		cr_assert_eq(memcmp(got, want, (size_t)g * 4), 0);
+	}
+	cr_log_info("%zu hits, %zu of the other tokenizer; second pass %zu "
+		    "hits, %zu early pieces evicted",
+		    hits, rehits, again, gone);
+	cr_assert_gt(hits, 0);
+	cr_assert_gt(again, 0);
+	cr_assert_gt(gone, 0, "the test no longer fills the cache");
+	free(t);
+	accel_tokenizer_destroy(tok[0]);
+	accel_tokenizer_destroy(tok[1]);
+}
+
+/*
+ * End to end: encoding the same text in a thread whose cache is full of
+ * other records, twice, gives what a thread with an empty cache gives.
+ */
+static void *encode_once(void *p)
+{
+	struct thread_arg *a = p;
+
+	a->ids.len = 0;
+	a->ret = accel_tokenizer_encode(a->tok, a->text, a->len, NULL, &a->ids);
+	return NULL;
+}
+
+Test(cache, warm_and_evicted_encodes_equal_cold)
+{
+	static const char *other = "node_modules/typescript/lib/lib.dom.d.ts";
+	struct accel_tokenizer *tok = tt_load(0, 0);
+	struct thread_arg cold;
+	struct accel_tokenizer_ids ids = { 0 };
+	char path[4096];
+	size_t len, olen;
+	uint8_t *t = real_text(&len), *o;
+	pthread_t th;
+
+	snprintf(path, sizeof(path), "%s/%s", PROJECT_ROOT, other);
+	o = tt_read_file(path, &olen);
+	cr_assert_not_null(o, "cannot read %s", path);
+	cold = (struct thread_arg){ .tok = tok, .text = t, .len = len };
+	cr_assert_eq(pthread_create(&th, NULL, encode_once, &cold), 0);
+	pthread_join(th, NULL);
+	cr_assert_eq(cold.ret, 0);
+	for (int r = 0; r < 3; r++) {
+		uint64_t c;
+
+		ids.len = 0;
+		cr_assert_eq(accel_tokenizer_encode(tok, o, olen, NULL, &ids),
+			     0);
+		ids.len = 0;
+		cr_assert_eq(accel_tokenizer_encode(tok, t, len, NULL, &ids),
+			     0);
+		cr_assert_eq(ids.len, cold.ids.len);
+		cr_assert_eq(memcmp(ids.ids, cold.ids.ids, ids.len * 4), 0);
+		cr_assert_eq(accel_tokenizer_count(tok, t, len, NULL, &c), 0);
+		cr_assert_eq(c, cold.ids.len);
+	}
+	accel_free(ids.ids);
+	accel_free(cold.ids.ids);
+	free(o);
+	free(t);
+	accel_tokenizer_destroy(tok);
 }
 
 /* Does s contain a combining mark (class U and W but not a letter)? */
