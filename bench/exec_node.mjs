@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Spawn -> exit from Node: the engine's exec op (engine/ops/exec.c) through
-// eng.exec, under the full default policy (network none, every namespace,
-// Landlock, seccomp) and without namespaces, against child_process.spawn
-// and execFile (no sandbox) of the same commands, in one run. Latency of
+// eng.exec, under the full policy (network none, one writable work
+// directory as cwd, every namespace, Landlock, seccomp) and without
+// namespaces, against child_process.spawn and execFile (no sandbox) and
+// bubblewrap spawned by child_process.spawn (the same flags as
+// bench/exec_bench.c) of the same commands, in one run. Latency of
 // one call at a time (the cases interleaved in rounds, so that drift of the
 // shared machine hits them alike), then throughput with 2 and 16 calls in
 // flight.
@@ -12,7 +14,8 @@
 // Environment: ACCEL_ADDON, ACCEL_ENGINE (see napi-bridge/lib/index.js).
 // The machine is a shared 2-core VM: compare ratios within one run.
 import { spawn, execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../napi-bridge/lib/index.mjs';
@@ -37,7 +40,20 @@ const CMDS = {
 	true: ['/bin/true'],
 	echo: ['/bin/sh', '-c', 'echo hi'],
 };
-const NONS = { disableLayers: ['namespaces'] };
+// The C bench's policies: writable work directory (also the cwd), network
+// none; the second without namespaces.
+const WORK = mkdtempSync(join(tmpdir(), 'accel-exec-node-'));
+const FULL = { write: [WORK], network: 'none' };
+const NONS = { ...FULL, disableLayers: ['namespaces'] };
+const HAVE_BWRAP = existsSync('/usr/bin/bwrap');
+
+// bubblewrap with the flags closest to the full policy (bench/exec_bench.c).
+function bwrapArgv(argv, net) {
+	return ['/usr/bin/bwrap', '--ro-bind', '/', '/', '--bind', WORK, WORK,
+		'--dev', '/dev', '--proc', '/proc', '--unshare-user', '--unshare-pid',
+		'--unshare-ipc', '--unshare-uts', ...(net ? ['--unshare-net'] : []),
+		'--new-session', '--die-with-parent', '--chdir', WORK, '--', ...argv];
+}
 
 function viaSpawn(argv) {
 	return new Promise((resolve, reject) => {
@@ -72,16 +88,22 @@ for (const [cmd, argv] of Object.entries(CMDS)) {
 	CASES.push({ id: `execFile/${cmd}`, label: `execFile ${cmd}`,
 		fn: () => viaExecFile(argv), argv });
 	CASES.push({ id: `exec-full/${cmd}`, label: `eng.exec ${cmd}, full policy`,
-		fn: () => eng.exec({ argv }), argv });
+		fn: () => eng.exec({ argv, cwd: WORK, policy: FULL }), argv });
 	CASES.push({ id: `exec-nons/${cmd}`, label: `eng.exec ${cmd}, no namespaces`,
-		fn: () => eng.exec({ argv, policy: NONS }), argv });
+		fn: () => eng.exec({ argv, cwd: WORK, policy: NONS }), argv });
+	if (HAVE_BWRAP) {
+		CASES.push({ id: `bwrap/${cmd}`, label: `spawn bwrap ${cmd}, no netns`,
+			fn: () => viaSpawn(bwrapArgv(argv, false)), argv });
+		CASES.push({ id: `bwrap-net/${cmd}`, label: `spawn bwrap ${cmd}, netns`,
+			fn: () => viaSpawn(bwrapArgv(argv, true)), argv });
+	}
 }
 
 // Warm-up: compiles and caches both policies, checks every case once.
 for (const c of CASES)
 	for (let i = 0; i < 10; i++)
 		check(c.id, await c.fn(), c.argv);
-const layers = await eng.exec({ argv: ['/bin/true'] });
+const layers = await eng.exec({ argv: ['/bin/true'], cwd: WORK, policy: FULL });
 
 const hists = new Map(CASES.map((c) => [c.id, new Hist(N * ROUNDS)]));
 const walls = new Map(CASES.map((c) => [c.id, 0]));
@@ -105,8 +127,9 @@ for (const c of CASES)
 // Throughput: `depth` calls in flight until TOTAL completed.
 const TP = [
 	{ id: 'spawn/true', fn: () => viaSpawn(CMDS.true) },
-	{ id: 'exec-full/true', fn: () => eng.exec({ argv: CMDS.true }) },
-	{ id: 'exec-nons/true', fn: () => eng.exec({ argv: CMDS.true, policy: NONS }) },
+	{ id: 'exec-full/true', fn: () => eng.exec({ argv: CMDS.true, cwd: WORK, policy: FULL }) },
+	{ id: 'exec-nons/true', fn: () => eng.exec({ argv: CMDS.true, cwd: WORK, policy: NONS }) },
+	...(HAVE_BWRAP ? [{ id: 'bwrap/true', fn: () => viaSpawn(bwrapArgv(CMDS.true, false)) }] : []),
 ];
 for (const depth of [2, 16])
 	for (const t of TP) {
@@ -118,6 +141,7 @@ for (const depth of [2, 16])
 
 const st = await eng.stats();
 await eng.close();
+rmSync(WORK, { recursive: true, force: true });
 
 const doc = {
 	bench: 'exec_node',
