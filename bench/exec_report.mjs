@@ -60,7 +60,8 @@ function latencyNode(node, cmd) {
 
 function throughputRows(doc, side) {
 	return doc.series.filter((s) => s.group === 'exec-throughput').map((s) => [
-		side, s.label, s.batch, Math.round(s.ops_per_s).toLocaleString('en-US'),
+		side, s.label.replace(/, \d+ in flight$/, ''), s.batch,
+		Math.round(s.ops_per_s).toLocaleString('en-US'),
 		s.failed ? `${s.failed} failed` : '',
 	]);
 }
@@ -117,9 +118,9 @@ function markdown(doc) {
 	}
 	out.push('## Throughput (/bin/true)');
 	out.push('');
-	out.push(`C: ${c.total} execs per row; the process cases use that many threads, the engine cases one client with that many requests queued (engine with ${c.engine_workers} workers). Node: ${node ? node.total : '–'} execs per row, that many promises in flight.`);
+	out.push(`C: ${c.total} execs per row; the process cases use that many threads, the engine cases one client with that many requests queued (engine with ${c.engine_workers} workers). Node: ${node ? node.total : '–'} execs per row, that many promises in flight (engine with ${node ? node.engine_workers : '–'} workers).`);
 	out.push('');
-	out.push(table(['side', 'case', 'in flight', 'execs/s', ''],
+	out.push(table(['side', 'case', 'in flight', 'execs/s', 'failures'],
 		[...throughputRows(c, 'C'), ...(node ? throughputRows(node, 'Node') : [])]));
 	out.push('');
 	return out.join('\n') + '\n';

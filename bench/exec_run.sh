@@ -50,7 +50,7 @@ trap 'rm -rf "$tmp"' EXIT
 node_arg=
 if [ -f "$ACCEL_ADDON" ]; then
 	node "$root/bench/exec_node.mjs" --n $((n / 2)) --rounds 4 \
-		--total "$total" --out "$tmp/node.json"
+		--total "$total" --workers 16 --out "$tmp/node.json"
 	node_arg="--node $tmp/node.json"
 else
 	echo "exec_run.sh: $ACCEL_ADDON missing: no Node part" >&2
