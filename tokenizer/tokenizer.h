@@ -79,6 +79,19 @@ int accel_tokenizer_load(const char *rank_file, uint32_t encoding,
 void accel_tokenizer_destroy(struct accel_tokenizer *tok);
 
 /*
+ * The process-wide tokenizer of an encoding and flags, for callers that
+ * all want the same one (the engine's tokens and context ops). The first
+ * call for an (encoding, flags) pair loads it from dir/<encoding>.tiktoken;
+ * later calls return the same tokenizer whatever their dir. A failed load is
+ * not remembered: the next call tries again. Returns 0 with *out set, or the
+ * errors of accel_tokenizer_create(). Thread-safe; after the first load a
+ * call takes no lock and never allocates. The tokenizers live until the
+ * process exits.
+ */
+int accel_tokenizer_shared(uint32_t encoding, uint32_t flags, const char *dir,
+			   const struct accel_tokenizer **out);
+
+/*
  * Maps "cl100k_base" / "o200k_base" to the enum. Returns the encoding (> 0)
  * or -ACCEL_E_TOKENS_ENCODING.
  */

@@ -432,42 +432,26 @@ static int do_store(struct accel_op_ctx *ctx, struct ctx_session *s,
 /* ---- tokenizers for plans --------------------------------------------- */
 
 /*
- * Plans need exact counts. The tokenizers are process-wide and immutable,
- * loaded on first use from $ACCEL_TOKENIZER_DATA/<encoding>.tiktoken, or
- * from the build's default directory, like the tokens ops.
+ * Plans need exact counts. The tokenizers are the tokens ops' own
+ * (accel_tokenizer_shared(): loaded once per process, on first use, from
+ * $ACCEL_TOKENIZER_DATA/<encoding>.tiktoken or the build's default
+ * directory), so a process holds one table per encoding and one cache of
+ * merged pieces per thread.
  */
 #ifndef ACCEL_TOKENIZER_DATA_DIR
 #define ACCEL_TOKENIZER_DATA_DIR "/usr/local/share/agent-accel/tokenizer"
 #endif
 
-static pthread_mutex_t tok_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct accel_tokenizer *toks[3];
-
 static int tokenizer_for(uint64_t enc, const struct accel_tokenizer **out)
 {
-	int ret = 0;
+	const char *dir = getenv("ACCEL_TOKENIZER_DATA");
 
 	if (enc != ACCEL_TOKENIZER_CL100K_BASE &&
 	    enc != ACCEL_TOKENIZER_O200K_BASE)
 		return -ACCEL_E_BAD_ARG;
-	pthread_mutex_lock(&tok_lock);
-	if (!toks[enc]) {
-		const char *dir = getenv("ACCEL_TOKENIZER_DATA");
-		char path[4096];
-		struct accel_tokenizer_opts o = { .encoding = (uint32_t)enc };
-
-		snprintf(path, sizeof(path), "%s/%s.tiktoken",
-			 dir ? dir : ACCEL_TOKENIZER_DATA_DIR,
-			 accel_tokenizer_encoding_name((uint32_t)enc));
-		o.rank_file = path;
-		/* A missing rank file is -ENOENT, not a bad argument. */
-		ret = accel_tokenizer_create(&o, &toks[enc]);
-		if (ret < 0)
-			toks[enc] = NULL;
-	}
-	*out = toks[enc];
-	pthread_mutex_unlock(&tok_lock);
-	return ret;
+	/* A missing rank file is -ENOENT, not a bad argument. */
+	return accel_tokenizer_shared(
+		(uint32_t)enc, 0, dir ? dir : ACCEL_TOKENIZER_DATA_DIR, out);
 }
 
 /* Chat text: special-token text is ordinary text unless flags say so. */

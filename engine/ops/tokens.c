@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +33,8 @@
  * The tokenizers are loaded once per engine, on first use, from the
  * directory $ACCEL_TOKENIZER_DATA (default ACCEL_TOKENIZER_DATA_DIR), which
  * holds <encoding>.tiktoken (scripts/tokenizer-data.sh puts them there).
- * They are immutable and shared by every thread.
+ * They are immutable, shared by every thread and with the context op
+ * (accel_tokenizer_shared()).
  */
 
 #ifndef ACCEL_TOKENIZER_DATA_DIR
@@ -46,49 +44,21 @@
 #define ARG_FLAGS_SHIFT 8
 #define ARG_KNOWN	((uint64_t)0xff | (uint64_t)3 << ARG_FLAGS_SHIFT)
 
-/* [encoding][dialect] */
-static _Atomic(struct accel_tokenizer *) toks[3][2];
-static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int get_tokenizer(uint32_t enc, int js, struct accel_tokenizer **out)
+static int get_tokenizer(uint32_t enc, int js,
+			 const struct accel_tokenizer **out)
 {
 	const char *dir = getenv("ACCEL_TOKENIZER_DATA");
-	const char *name = accel_tokenizer_encoding_name(enc);
-	struct accel_tokenizer *t;
-	char path[4096];
-	int ret = 0;
 
-	if (!name)
+	if (!accel_tokenizer_encoding_name(enc))
 		return -ACCEL_E_TOKENS_ENCODING;
-	/* Pairs with the release store below: a seen pointer is loaded. */
-	t = atomic_load_explicit(&toks[enc][js], memory_order_acquire);
-	if (t) {
-		*out = t;
-		return 0;
-	}
-	pthread_mutex_lock(&load_lock);
-	t = atomic_load_explicit(&toks[enc][js], memory_order_relaxed);
-	if (!t) {
-		struct accel_tokenizer_opts o = {
-			.encoding = enc,
-			.flags = js ? ACCEL_TOKENIZER_JS_DIALECT : 0,
-			.rank_file = path,
-		};
-
-		snprintf(path, sizeof(path), "%s/%s.tiktoken",
-			 dir ? dir : ACCEL_TOKENIZER_DATA_DIR, name);
-		ret = accel_tokenizer_create(&o, &t);
-		if (!ret)
-			atomic_store_explicit(&toks[enc][js], t,
-					      memory_order_release);
-	}
-	pthread_mutex_unlock(&load_lock);
-	*out = t;
-	return ret;
+	return accel_tokenizer_shared(enc, js ? ACCEL_TOKENIZER_JS_DIALECT : 0,
+				      dir ? dir : ACCEL_TOKENIZER_DATA_DIR,
+				      out);
 }
 
 /* Decodes arg[0]/arg[1] into a tokenizer and a mode. */
-static int setup(const struct accel_op_req *req, struct accel_tokenizer **tok,
+static int setup(const struct accel_op_req *req,
+		 const struct accel_tokenizer **tok,
 		 struct accel_tokenizer_mode *mode)
 {
 	uint32_t flags = (uint32_t)(req->arg[0] >> ARG_FLAGS_SHIFT) & 3;
@@ -106,7 +76,7 @@ static int setup(const struct accel_op_req *req, struct accel_tokenizer **tok,
 static int count_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 {
 	struct accel_tokenizer_mode mode;
-	struct accel_tokenizer *tok;
+	const struct accel_tokenizer *tok;
 	uint64_t n;
 	int ret = setup(req, &tok, &mode);
 
@@ -127,7 +97,7 @@ static int encode_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 {
 	struct accel_tokenizer_ids ids = { 0 };
 	struct accel_tokenizer_mode mode;
-	struct accel_tokenizer *tok;
+	const struct accel_tokenizer *tok;
 	uint8_t *out;
 	int ret = setup(req, &tok, &mode);
 
@@ -164,7 +134,7 @@ out:
 static int decode_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 {
 	struct accel_tokenizer_mode mode;
-	struct accel_tokenizer *tok;
+	const struct accel_tokenizer *tok;
 	size_t n = req->in_len / 4, len;
 	uint32_t *ids;
 	uint8_t *out;

@@ -604,6 +604,76 @@ Test(cache, warm_and_evicted_encodes_equal_cold)
 	accel_tokenizer_destroy(tok);
 }
 
+/*
+ * accel_tokenizer_shared(): one tokenizer per encoding and flags for the
+ * whole process, whoever asks first and from however many threads; a failed
+ * load is not remembered.
+ */
+struct shared_arg {
+	const char *dir;
+	const struct accel_tokenizer *tok;
+	int ret;
+};
+
+static void *shared_thread(void *p)
+{
+	struct shared_arg *a = p;
+
+	a->ret = accel_tokenizer_shared(ACCEL_TOKENIZER_O200K_BASE, 0, a->dir,
+					&a->tok);
+	return NULL;
+}
+
+Test(shared, one_tokenizer_per_encoding_and_flags)
+{
+	const char *dir = getenv("TOK_DATA_DIR");
+	const struct accel_tokenizer *a = NULL, *b = NULL, *c = NULL;
+	struct shared_arg arg[4];
+	pthread_t th[4];
+	uint64_t n1, n2;
+
+	cr_assert_not_null(dir, "TOK_DATA_DIR is not set");
+	/* A directory without rank files: -ENOENT, and nothing kept. */
+	cr_assert_eq(accel_tokenizer_shared(ACCEL_TOKENIZER_CL100K_BASE, 0,
+					    "/nonexistent", &a),
+		     -ENOENT);
+	cr_assert_eq(accel_tokenizer_shared(ACCEL_TOKENIZER_CL100K_BASE, 0, dir,
+					    &a),
+		     0);
+	cr_assert_eq(accel_tokenizer_shared(ACCEL_TOKENIZER_CL100K_BASE, 0,
+					    "/nonexistent", &b),
+		     0, "a loaded tokenizer is returned whatever the dir");
+	cr_assert_eq(a, b);
+	cr_assert_eq(accel_tokenizer_shared(ACCEL_TOKENIZER_CL100K_BASE,
+					    ACCEL_TOKENIZER_JS_DIALECT, dir,
+					    &c),
+		     0);
+	cr_assert_neq(a, c);
+	cr_assert_eq(accel_tokenizer_shared(7, 0, dir, &b),
+		     -ACCEL_E_TOKENS_ENCODING);
+	cr_assert_eq(accel_tokenizer_shared(ACCEL_TOKENIZER_CL100K_BASE, 2, dir,
+					    &b),
+		     -ACCEL_E_TOKENS_ENCODING);
+	cr_assert_eq(accel_tokenizer_count(a, "hello world", 11, NULL, &n1), 0);
+	cr_assert_eq(n1, 2);
+	cr_assert_eq(accel_tokenizer_count(c, "hello world", 11, NULL, &n2), 0);
+	cr_assert_eq(n2, n1);
+
+	/* First use from four threads at once: one tokenizer. */
+	for (int k = 0; k < 4; k++) {
+		arg[k] = (struct shared_arg){ .dir = dir };
+		cr_assert_eq(pthread_create(&th[k], NULL, shared_thread,
+					    &arg[k]),
+			     0);
+	}
+	for (int k = 0; k < 4; k++) {
+		pthread_join(th[k], NULL);
+		cr_assert_eq(arg[k].ret, 0);
+		cr_assert_eq(arg[k].tok, arg[0].tok);
+	}
+	cr_assert_neq(arg[0].tok, a);
+}
+
 /* Does s contain a combining mark (class U and W but not a letter)? */
 static int has_mark(const char *s)
 {
