@@ -18,7 +18,10 @@
  * queued for the engine).
  *
  *   exec_bench [--n 100] [--rounds 4] [--total 400] [--workers 16]
- *              [--out FILE.json]
+ *              [--spin-us N] [--out FILE.json]
+ *
+ * --spin-us is the engine poller's spin window (default: the engine's,
+ * 50 us); the client's wait spins its own default 50 us.
  *
  * Environment: ACCEL_ENGINE (the agent-acceld binary). Writes JSON series
  * (bench/hist.h) to --out; bench/exec_report.mjs turns them into markdown.
@@ -647,7 +650,9 @@ int main(int argc, char **argv)
 	int total = atoi(opt(argc, argv, "--total", "400"));
 	int workers = atoi(opt(argc, argv, "--workers", "16"));
 	const char *outp = opt(argc, argv, "--out", "exec-bench.json");
-	struct accel_client_opts co = { .workers = (uint32_t)workers };
+	int spin = atoi(opt(argc, argv, "--spin-us", "0"));
+	struct accel_client_opts co = { .workers = (uint32_t)workers,
+					.engine_spin_us = (uint32_t)spin };
 	struct accel_sandbox_policy full = { .net = ACCEL_SANDBOX_NET_NONE };
 	const char *w[1];
 	struct accel_sandbox *nons;
@@ -689,10 +694,11 @@ int main(int argc, char **argv)
 	fprintf(jf,
 		"{\"bench\": \"exec_c\", \"when\": \"%s\", \"kernel\": \"%s "
 		"%s\", \"nproc\": %ld, \"engine_workers\": %d, \"n\": %d, "
-		"\"rounds\": %d, \"total\": %d, \"load1_before\": %.2f, "
+		"\"engine_spin_us\": %d, \"rounds\": %d, \"total\": %d, "
+		"\"load1_before\": %.2f, "
 		"\"landlock_abi\": %u, \"bwrap\": %s, ",
 		when, u.sysname, u.release, sysconf(_SC_NPROCESSORS_ONLN),
-		workers, n, rounds, total, load1(),
+		workers, n, spin, rounds, total, load1(),
 		accel_sandbox_probe()->landlock_abi,
 		have_bwrap ? "true" : "false");
 	print_layers(jf, "layers_full", accel_sandbox_layers(lib_full));
