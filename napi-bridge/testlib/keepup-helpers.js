@@ -1,0 +1,92 @@
+'use strict';
+// Shared by the keepup-{exec,sandbox,storage} tests: the keep-up module
+// (the public export when it resolves, else the files), /proc scans for
+// leftover processes, and the deterministic event payloads of the crash test.
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+function keepUp() {
+	try {
+		return require('agent-accel/keep-up');
+	} catch (e) {
+		if (e.code !== 'MODULE_NOT_FOUND' &&
+		    e.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED')
+			throw e;
+	}
+	return {
+		...require('../lib/keep-up/exec.js'),
+		...require('../lib/keep-up/sandbox.js'),
+		...require('../lib/keep-up/storage.js'),
+		...require('../lib/keep-up/engine.js'),
+	};
+}
+
+/* A token no other process has in its command line. */
+function marker() {
+	return `${3000 + (process.pid % 1000)}.${crypto.randomInt(1e6, 1e7)}`;
+}
+
+/* Pids whose command line contains s. */
+function procsWith(s) {
+	const out = [];
+	for (const d of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(d) || Number(d) === process.pid)
+			continue;
+		let cmd;
+		try {
+			cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'latin1');
+		} catch {
+			continue;
+		}
+		if (cmd.includes(s))
+			out.push(Number(d));
+	}
+	return out;
+}
+
+function sleep(ms) {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/* Polls until pred() holds; a bounded number of rounds (a deadline, not a timing claim). */
+async function until(pred, rounds = 500, ms = 20) {
+	for (let i = 0; i < rounds; i++) {
+		if (pred())
+			return true;
+		await sleep(ms);
+	}
+	return pred();
+}
+
+function tmpDir(tag) {
+	return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(),
+		`keepup-${tag}-`)));
+}
+
+/*
+ * The payload of the i-th append of the crash test: 1..3000 bytes, every
+ * third one compressible text, the others hash bytes.
+ */
+function payload(i) {
+	const h = crypto.createHash('sha256').update(`event ${i}`).digest();
+	const len = 1 + (h.readUInt16LE(0) % 3000);
+	const out = Buffer.alloc(len);
+	if (i % 3 === 0) {
+		const line = Buffer.from(`{"seq":${i},"kind":"tool_result",` +
+			'"text":"the same words again and again"}\n');
+		for (let o = 0; o < len; o += line.length)
+			line.copy(out, o);
+		return out;
+	}
+	let block = h;
+	for (let o = 0; o < len; o += block.length) {
+		block.copy(out, o);
+		block = crypto.createHash('sha256').update(block).digest();
+	}
+	return out;
+}
+
+module.exports = { keepUp, marker, procsWith, sleep, until, tmpDir,
+	payload };
