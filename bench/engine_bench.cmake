@@ -4,6 +4,6 @@
 # report (bench/exec_report.mjs).
 if(TARGET accel_client)
 	accel_add_bench(exec_bench SOURCES exec_bench.c
-		LIBS accel_client accel_sandbox)
+		LIBS accel_client accel_sandbox PkgConfig::URING)
 	add_dependencies(exec_bench agent-acceld)
 endif()

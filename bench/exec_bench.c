@@ -3,8 +3,9 @@
  * Spawn -> exit through the engine from the C client (issue 3, item 9): the
  * exec op (engine/ops/exec.c) under our full policy and under our policy
  * without namespaces, against plain posix_spawn (no sandbox: the floor),
- * the sandbox library called in this process (what the engine adds is the
- * difference) and bubblewrap with the closest flags, for /bin/true and
+ * the sandbox library called in this process, with its poll(2) driver and
+ * with the io_uring driver the engine's workers use (what the engine adds
+ * is the difference), and bubblewrap with the closest flags, for /bin/true and
  * sh -c 'echo hi', in one run. Every case captures stdout through a pipe and
  * reads it to EOF, and checks the exit code and the output.
  *
@@ -30,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdatomic.h>
@@ -53,6 +55,7 @@ extern char **environ;
 enum cfg {
 	C_POSIX,
 	C_LIB_FULL,
+	C_LIB_URING,
 	C_EXEC_FULL,
 	C_EXEC_NONS,
 	C_BWRAP,
@@ -65,6 +68,8 @@ static const struct {
 } cfgs[C_N] = {
 	[C_POSIX] = { "posix_spawn", "posix_spawn, no sandbox" },
 	[C_LIB_FULL] = { "lib-full", "sandbox library in-process, full" },
+	[C_LIB_URING] = { "lib-full-uring",
+			  "sandbox library in-process, full, io_uring" },
 	[C_EXEC_FULL] = { "exec-full", "engine exec op, full policy" },
 	[C_EXEC_NONS] = { "exec-nons", "engine exec op, no namespaces" },
 	[C_BWRAP] = { "bwrap", "bwrap, no netns" },
@@ -169,12 +174,22 @@ static int run_bwrap(const char *const *argv, int net, char *out, size_t cap)
 	return run_posix(a, out, cap);
 }
 
-static int run_lib(const char *const *argv, char *out, size_t cap)
+/* The io_uring the engine's workers drive commands with, one per thread. */
+static __thread struct io_uring *tl_ring;
+
+static int run_lib(const char *const *argv, int uring, char *out, size_t cap)
 {
 	struct accel_sandbox_exec x = { .argv = argv, .cwd = workdir };
 	struct accel_sandbox_drive_opts o = { 0 };
 	struct accel_sandbox_result r;
 	int ret;
+
+	if (uring && !tl_ring) {
+		tl_ring = malloc(sizeof(*tl_ring));
+		if (!tl_ring || io_uring_queue_init(8, tl_ring, 0))
+			return -1;
+	}
+	o.ring = uring ? tl_ring : NULL;
 
 	memset(&r, 0, sizeof(r));
 	ret = accel_sandbox_run(lib_full, &x, &o, &r);
@@ -301,7 +316,8 @@ static int run_cfg(int c, const char *const *argv, char *out, size_t cap)
 	case C_POSIX:
 		return run_posix(argv, out, cap);
 	case C_LIB_FULL:
-		return run_lib(argv, out, cap);
+	case C_LIB_URING:
+		return run_lib(argv, c == C_LIB_URING, out, cap);
 	case C_EXEC_FULL:
 	case C_EXEC_NONS:
 		return run_exec(c, argv, out, cap);
