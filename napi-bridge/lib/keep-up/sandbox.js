@@ -12,7 +12,8 @@
  *   fsIsolation 'temp'        [os.tmpdir(), workingDirectory?]
  *   fsIsolation 'none'        no restriction
  *   fsIsolation 'full'        [workingDirectory?] and a private /tmp for
- *                             commands (keep-up's native code applies no
+ *                             commands unless a root is under /tmp
+ *                             (keep-up's native code applies no
  *                             restriction at all for 'full'; we never grant
  *                             more than the name asks: docs/keep-up.md)
  * File calls (read, write, list, evaluateFileAction) must resolve inside a
@@ -159,7 +160,9 @@ function compile(config) {
 		fsIsolation: iso,
 		workingDirectory: workdir,
 		roots,
-		privateTmp: iso === 'full',
+		/* A fresh /tmp would hide a root inside it: then none. */
+		privateTmp: iso === 'full' &&
+			!roots.some((r) => within(r, '/tmp') || within('/tmp', r)),
 		notes,
 	};
 }
