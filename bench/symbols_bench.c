@@ -5,7 +5,7 @@
  * /usr/include to scale toward a million).
  *
  *   symbols_bench [--queries FILE] [--dump FILE] [--top1 FILE]
- *                 [--reps N] [--load SNAPSHOT] ROOT...
+ *                 [--per-query FILE] [--reps N] [--load SNAPSHOT] ROOT...
  *
  * SYMBOLS_BENCH_KEEP=FILE keeps the snapshot the run writes, so later runs
  * can --load it instead of running ctags again.
@@ -18,6 +18,8 @@
  * single-file update latency. --dump writes the corpus as TSV
  * (name, kind, path, line, container) for bench/symbols_peers.mjs; --top1
  * writes our top-1 name per query, which the peers script compares with fzf.
+ * --per-query writes each query's CPU p50/max (us) and the names that
+ * passed the pre-filters, to find the slow ones.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -193,6 +195,7 @@ static int cmp_u32(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	const char *qfile = NULL, *dump = NULL, *top1 = NULL, *load = NULL;
+	const char *perq = NULL;
 	struct accel_symbols *idx, *idx2;
 	struct accel_symbols_stats st;
 	struct enc e;
@@ -209,6 +212,8 @@ int main(int argc, char **argv)
 			dump = argv[++i];
 		else if (!strcmp(argv[i], "--top1") && i + 1 < argc)
 			top1 = argv[++i];
+		else if (!strcmp(argv[i], "--per-query") && i + 1 < argc)
+			perq = argv[++i];
 		else if (!strcmp(argv[i], "--load") && i + 1 < argc)
 			load = argv[++i];
 		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
@@ -289,6 +294,7 @@ int main(int argc, char **argv)
 	/* 4. Queries, per category. */
 	if (nq) {
 		FILE *tf = top1 ? fopen(top1, "w") : NULL;
+		FILE *pf = perq ? fopen(perq, "w") : NULL;
 		char cats[16][32];
 		int ncat = 0;
 		struct accel_hist all, allc;
@@ -316,9 +322,11 @@ int main(int argc, char **argv)
 				const struct accel_symbols_result_hdr *rh =
 					(const void *)out;
 				int got1 = 0, got5 = 0;
+				struct accel_hist one;
 
 				if (strcmp(queries[q].cat, cats[k]))
 					continue;
+				accel_hist_init(&one, (size_t)reps);
 				qq.text = queries[q].text;
 				qq.text_len = (uint32_t)strlen(qq.text);
 				qq.limit = 20;
@@ -334,7 +342,16 @@ int main(int argc, char **argv)
 					accel_hist_add(&all, b - a);
 					accel_hist_add(&hc, cb - ca);
 					accel_hist_add(&allc, cb - ca);
+					accel_hist_add(&one, cb - ca);
 				}
+				accel_hist_finish(&one, 0, 0);
+				if (pf)
+					fprintf(pf, "%s\t%s\t%.1f\t%.1f\t%u\n",
+						queries[q].cat, queries[q].text,
+						accel_hist_pct(&one, 0.5) / 1e3,
+						accel_hist_pct(&one, 1) / 1e3,
+						rh->matched);
+				accel_hist_destroy(&one);
 				/* Distinct names in rank order. */
 				for (uint32_t j = 0, names = 0;
 				     j < rh->count && names < 5; j++) {
@@ -413,6 +430,8 @@ int main(int argc, char **argv)
 		accel_hist_destroy(&allc);
 		if (tf)
 			fclose(tf);
+		if (pf)
+			fclose(pf);
 	}
 
 	/* 5. Single-file updates: re-upsert files of median and p90 size. */

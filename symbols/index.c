@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "accel_alloc.h"
+#include "accel_compiler.h"
 #include "accel_err.h"
 #include "symbols_int.h"
 
@@ -210,7 +211,7 @@ void accel_symbols_destroy(struct accel_symbols *idx)
 	accel__intern_fini(&idx->files);
 	accel__intern_fini(&idx->names);
 	accel_free(idx->nx);
-	accel_free(idx->psig);
+	accel_free(idx->cards_mem);
 	accel_free(idx->fx);
 	accel_free(idx->syms);
 	pthread_rwlock_destroy(&idx->lock);
@@ -388,6 +389,62 @@ static int grow(void **p, uint32_t *cap, uint64_t need, size_t elem)
 	return 0;
 }
 
+/*
+ * grow() for the name cards, which must stay 64-byte aligned: the
+ * allocation gets 64 bytes of slack and the cards start at the first
+ * aligned address in it. Growing copies the cards over.
+ */
+static int grow_cards(struct accel_symbols *idx, uint64_t need)
+{
+	uint64_t c = idx->cards_cap ? idx->cards_cap : 64;
+	struct name_card *cards;
+	void *mem;
+
+	if (need <= idx->cards_cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	if (c > (1ull << 31))
+		return -ACCEL_E_SYM_INDEX_FULL;
+	mem = accel_malloc(c * sizeof(*cards) + 64);
+	if (!mem)
+		return -ENOMEM;
+	cards = (struct name_card *)ACCEL_ALIGN_UP((uintptr_t)mem,
+						   (uintptr_t)64);
+	if (idx->cards_cap)
+		memcpy(cards, idx->cards,
+		       (size_t)idx->cards_cap * sizeof(*cards));
+	accel_free(idx->cards_mem);
+	idx->cards_mem = mem;
+	idx->cards = cards;
+	idx->cards_cap = (uint32_t)c;
+	return 0;
+}
+
+static void card_init(struct name_card *k, const struct intern *in, uint32_t id,
+		      uint32_t humps)
+{
+	const char *s = intern_str(in, id);
+	uint32_t len = intern_len(in, id);
+
+	memset(k, 0, sizeof(*k));
+	if (len <= CARD_TEXT) {
+		memcpy(k->u.text, s, len);
+		k->len = (uint8_t)len;
+	} else {
+		k->u.far.off = in->ent[id].off;
+		k->u.far.len = len;
+		k->len = CARD_LONG;
+	}
+	k->humps = (uint8_t)(humps < 255 ? humps : 255);
+	accel__pair_sig(s, len, &k->sig);
+}
+
+static void card_count(struct name_card *k, uint32_t count)
+{
+	k->count = (uint16_t)(count < 65535 ? count : 65535);
+}
+
 /* Drops one symbol slot: unlink from its name chain, release strings. */
 static void drop_slot(struct accel_symbols *idx, uint32_t s)
 {
@@ -402,6 +459,7 @@ static void drop_slot(struct accel_symbols *idx, uint32_t s)
 		idx->syms[y->next].prev = y->prev;
 	if (!--x->count)
 		x->kinds = 0;
+	card_count(&idx->cards[y->name], x->count);
 	if (accel__intern_put(&idx->names, y->name))
 		accel__filter_del(&idx->filter, y->name, x->mask, x->cased);
 	if (y->container)
@@ -485,8 +543,9 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 		ret = grow((void **)&idx->nx, &idx->nx_cap, idx->names.ent_cap,
 			   sizeof(*idx->nx));
 	if (!ret)
-		ret = grow((void **)&idx->psig, &idx->psig_cap,
-			   idx->names.ent_cap, sizeof(*idx->psig));
+		ret = grow_cards(idx, idx->names.ent_cap);
+	if (!ret)
+		ret = accel__filter_reserve(&idx->filter, idx->names.ent_cap);
 	if (!ret)
 		ret = grow((void **)&idx->fx, &idx->fx_cap, idx->files.ent_cap,
 			   sizeof(*idx->fx));
@@ -525,8 +584,7 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 			x->humps = accel__score_humps((const uint8_t *)strings +
 							      r[i].name_off,
 						      r[i].name_len);
-			accel__pair_sig(strings + r[i].name_off, r[i].name_len,
-					&idx->psig[nid]);
+			card_init(&idx->cards[nid], &idx->names, nid, x->humps);
 			accel__filter_add(&idx->filter, nid, x->mask, x->cased);
 		}
 		if (idx->free_slot != NIL) {
@@ -558,6 +616,7 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 			idx->syms[x->head].prev = s;
 		x->head = s;
 		x->count++;
+		card_count(&idx->cards[nid], x->count);
 		x->kinds |= ACCEL_SYMBOLS_KIND_BIT(y->kind);
 		pp.slots[i] = s;
 	}
@@ -632,7 +691,7 @@ int accel_symbols_stats(struct accel_symbols *idx,
 	b += accel__intern_bytes(&idx->names) +
 	     accel__intern_bytes(&idx->files) + accel__intern_bytes(&idx->strs);
 	b += (uint64_t)idx->nx_cap * sizeof(*idx->nx);
-	b += (uint64_t)idx->psig_cap * sizeof(*idx->psig);
+	b += (uint64_t)idx->cards_cap * sizeof(*idx->cards) + 64;
 	b += (uint64_t)idx->fx_cap * sizeof(*idx->fx);
 	b += (uint64_t)idx->syms_cap * sizeof(*idx->syms);
 	for (uint32_t f = 1; f < idx->files.nent; f++)

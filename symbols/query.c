@@ -182,7 +182,29 @@ static inline int prefix_char_ok(const struct pattern *p, uint8_t c)
 /* How many symbols carry a name (popularity); 1 for files. */
 static uint32_t cand_count(const struct qctx *c, uint32_t id)
 {
-	return c->files ? 1 : c->idx->nx[id].count;
+	return c->files ? 1 : c->idx->cards[id].count;
+}
+
+/* Word starts of a name, from its card unless there are very many. */
+static uint32_t cand_humps(const struct qctx *c, uint32_t id)
+{
+	uint32_t h = c->idx->cards[id].humps;
+
+	return h < 255 ? h : c->idx->nx[id].humps;
+}
+
+/* The bytes of a name to screen: its card's copy when it fits. */
+static inline const uint8_t *card_text(const struct qctx *c, uint32_t id,
+				       uint32_t *n)
+{
+	const struct name_card *k = &c->idx->cards[id];
+
+	if (k->len != CARD_LONG) {
+		*n = k->len;
+		return k->u.text;
+	}
+	*n = k->u.far.len;
+	return (const uint8_t *)c->in->arena + k->u.far.off;
 }
 
 /* Basename start of a path. */
@@ -198,21 +220,21 @@ static uint32_t base_of(const uint8_t *t, uint32_t n)
 /*
  * Screens one candidate with v1 and pushes it. For paths the score is the
  * better of the whole path and the basename (which gets a one-match bonus,
- * since that is what a file finder user types).
+ * since that is what a file finder user types). Names are read from their
+ * cards (see symbols_int.h): most are rejected by the signature and the
+ * matcher without a second cache line.
  */
 static void consider(struct qctx *c, uint32_t id)
 {
-	uint32_t n, b = 0;
+	uint32_t n, b = 0, humps = 0;
 	const uint8_t *t;
 	struct cand x;
 	int32_t s, sb;
 	uint16_t pos[SCORE_MAX_QUERY];
 	int tier;
 
-	/* The signature first: one cache line, and it rejects the most. */
-	if (!c->files && !pair_sig_has(&c->idx->psig[id], &c->p.pairs))
-		return;
-	t = cand_text(c, id, &n);
+	/* Names come from scan_names, past the signature already. */
+	t = c->files ? cand_text(c, id, &n) : card_text(c, id, &n);
 	if (c->q->mode == ACCEL_SYMBOLS_MODE_EXACT && !c->files &&
 	    n != c->p.len)
 		return;
@@ -227,6 +249,8 @@ static void consider(struct qctx *c, uint32_t id)
 		if (n < c->p.len || !prefix_char_ok(&c->p, t[0]))
 			return;
 	}
+	if (!c->files)
+		humps = cand_humps(c, id);
 	/*
 	 * Full heap of fuzzy matches: a name that cannot be a prefix and
 	 * whose best conceivable fzf score (every character at a word start,
@@ -235,17 +259,17 @@ static void consider(struct qctx *c, uint32_t id)
 	 */
 	if (!c->files && c->hn == c->hcap && c->heap[0].tier == TIER_FUZZY &&
 	    (n < c->p.len || !prefix_char_ok(&c->p, t[0]))) {
-		uint32_t h = c->idx->nx[id].humps;
-		int32_t ub = c->ub +
-			     ((h > 1 && h <= c->p.len) ? SCORE_COVER_BONUS : 0);
+		int32_t ub = c->ub + ((humps > 1 && humps <= c->p.len) ?
+					      SCORE_COVER_BONUS :
+					      0);
 
 		if (ub < c->heap[0].fzf)
 			return;
 	}
 	if (!accel__score_v1(&c->p, t, n, &s, pos))
 		return;
-	if (!c->files && c->p.len > 1 && c->idx->nx[id].humps > 1 &&
-	    accel__score_cover(&c->p, t, pos) == c->idx->nx[id].humps)
+	if (!c->files && c->p.len > 1 && humps > 1 &&
+	    accel__score_cover(&c->p, t, pos) == humps)
 		s += SCORE_COVER_BONUS;
 	if (!c->files && s > c->best) {
 		uint32_t run = 1, r = 1;
@@ -284,17 +308,79 @@ static void consider(struct qctx *c, uint32_t id)
 	push(c, &x);
 }
 
-static int scan_bitmap(struct qctx *c, const roaring_bitmap_t *bm,
-		       void (*fn)(struct qctx *, uint32_t))
-{
-	roaring_uint32_iterator_t it;
-	uint32_t buf[256], k;
+/*
+ * The scans run in two stages over batches of candidates. The candidates
+ * of one query are scattered over the card array, so each card costs a
+ * full memory latency unless it is fetched ahead: the first stage reads
+ * the cards PF_CARD candidates ahead and keeps the names that pass the
+ * signature; the second screens those, fetching the arena bytes of long
+ * names PF_TEXT survivors ahead (a survivor costs far more than a
+ * signature test, so that is far enough ahead in time).
+ */
+#define PF_CARD 16
+#define PF_TEXT 6
+#define BATCH	256
 
-	roaring_init_iterator(bm, &it);
-	while ((k = roaring_read_uint32_iterator(&it, buf, 256)))
-		for (uint32_t i = 0; i < k; i++)
-			fn(c, buf[i]);
-	return 0;
+/*
+ * Reads the next batch of candidates of *it into ids and keeps those
+ * whose card holds sig; returns how many it read (0 at the end) and sets
+ * *ns to how many it kept.
+ */
+static uint32_t sig_batch(const struct qctx *c, struct filter_scan *fs,
+			  const struct pair_sig *sig, uint32_t *ids,
+			  uint32_t *ns)
+{
+	const struct name_card *cards = c->idx->cards;
+	uint32_t k = accel__filter_next(fs, ids, BATCH), n = 0;
+
+	for (uint32_t i = 0; i < k && i < PF_CARD; i++)
+		__builtin_prefetch(&cards[ids[i]], 0, 0);
+	for (uint32_t i = 0; i < k; i++) {
+		uint32_t id = ids[i];
+
+		if (i + PF_CARD < k)
+			__builtin_prefetch(&cards[ids[i + PF_CARD]], 0, 0);
+		/* In place: n <= i, so nothing unread is overwritten. */
+		if (pair_sig_has(&cards[id].sig, sig))
+			ids[n++] = id;
+	}
+	*ns = n;
+	return k;
+}
+
+/*
+ * The arena bytes of survivor j + PF_TEXT, when its name is long. Always
+ * inlined: GCC's local pure-const pass takes a function whose only effect
+ * is __builtin_prefetch for a const one and drops the calls.
+ */
+static inline __attribute__((always_inline)) void
+prefetch_text(const struct qctx *c, const uint32_t *ids, uint32_t ns,
+	      uint32_t j)
+{
+	const struct name_card *x;
+	const char *t;
+
+	if (j + PF_TEXT >= ns)
+		return;
+	x = &c->idx->cards[ids[j + PF_TEXT]];
+	if (x->len != CARD_LONG)
+		return;
+	t = c->in->arena + x->u.far.off;
+	__builtin_prefetch(t, 0, 0);
+	__builtin_prefetch(t + 63, 0, 0);
+}
+
+static void scan_names(struct qctx *c)
+{
+	struct filter_scan fs;
+	uint32_t ids[BATCH], ns;
+
+	accel__filter_scan_init(&c->idx->filter, c->p.mask, c->p.cased, &fs);
+	while (sig_batch(c, &fs, &c->p.pairs, ids, &ns))
+		for (uint32_t j = 0; j < ns; j++) {
+			prefetch_text(c, ids, ns, j);
+			consider(c, ids[j]);
+		}
 }
 
 /* ---------------------------------------------------------- typo pass */
@@ -351,26 +437,27 @@ struct typo_acc {
 };
 
 /*
- * Tries the variants sel[0..nsel) on every name of bm that the query itself
- * does not match, keeping each name's best variant.
+ * Tries the variants sel[0..nsel) on every name that holds the classes of
+ * cp and the pairs of sig and that the query itself does not match,
+ * keeping each name's best variant.
  */
-static int typo_scan(struct qctx *c, const roaring_bitmap_t *bm,
+static int typo_scan(struct qctx *c, const struct pattern *cp,
 		     const struct pair_sig *sig, const uint32_t *sel,
 		     uint32_t nsel, struct typo_acc *a)
 {
-	roaring_uint32_iterator_t it;
-	uint32_t buf[256], k;
+	struct filter_scan fs;
+	uint32_t buf[BATCH], ns;
 
-	roaring_init_iterator(bm, &it);
-	while (a->budget && (k = roaring_read_uint32_iterator(&it, buf, 256))) {
-		for (uint32_t i = 0; i < k; i++) {
+	accel__filter_scan_init(&c->idx->filter, cp->mask, cp->cased, &fs);
+	while (a->budget && sig_batch(c, &fs, sig, buf, &ns)) {
+		for (uint32_t i = 0; i < ns; i++) {
 			uint32_t n;
-			const uint8_t *t = cand_text(c, buf[i], &n);
+			const uint8_t *t;
 			int32_t s, best = INT32_MIN;
 			uint8_t bv = 0;
 
-			if (!pair_sig_has(&c->idx->psig[buf[i]], sig))
-				continue;
+			prefetch_text(c, buf, ns, i);
+			t = card_text(c, buf[i], &n);
 			for (uint32_t v = 0; v < nsel; v++) {
 				const struct pattern *vp = &c->var[sel[v]];
 
@@ -430,34 +517,19 @@ static int typo_pass(struct qctx *c, int32_t ideal)
 		sel[v] = v;
 	if (c->nswap) {
 		struct pair_sig gap2;
-		roaring_bitmap_t *bm;
 
-		/* Pairs two apart survive any single adjacent swap. */
-		accel__pair_sig_query(c->p.orig, c->p.len, 2, &gap2);
-		bm = accel__filter_candidates(&c->idx->filter, c->p.mask,
-					      c->p.cased);
-		if (!bm) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		ret = typo_scan(c, bm, &gap2, sel, c->nswap, &a);
-		roaring_bitmap_free(bm);
+		/* Pairs two or more apart survive any adjacent swap. */
+		accel__pair_sig_query(c->p.orig, c->p.len, 2, PAIR_MAX_GAP,
+				      &gap2);
+		ret = typo_scan(c, &c->p, &gap2, sel, c->nswap, &a);
 		if (ret)
 			goto out;
 	}
 	for (uint32_t v = c->nswap;
 	     v < c->nvar && a.budget && a.best < ideal / 2; v++) {
 		const struct pattern *vp = &c->var[v];
-		roaring_bitmap_t *bm;
 
-		bm = accel__filter_candidates(&c->idx->filter, vp->mask,
-					      vp->cased);
-		if (!bm) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		ret = typo_scan(c, bm, &vp->pairs, &v, 1, &a);
-		roaring_bitmap_free(bm);
+		ret = typo_scan(c, vp, &vp->pairs, &v, 1, &a);
 		if (ret)
 			goto out;
 	}
@@ -533,8 +605,8 @@ static int rescore(struct qctx *c, uint16_t **posv)
 		if (!accel__score_v2(p, t, n, &c->sc, &s, xp))
 			continue; /* cannot happen: v1 matched */
 		if (!c->files && !x->typo && p->len > 1 &&
-		    c->idx->nx[x->id].humps > 1 &&
-		    accel__score_cover(p, t, xp) == c->idx->nx[x->id].humps)
+		    cand_humps(c, x->id) > 1 &&
+		    accel__score_cover(p, t, xp) == cand_humps(c, x->id))
 			s += SCORE_COVER_BONUS;
 		if (c->files) {
 			b = base_of(t, n);
@@ -821,7 +893,6 @@ static int run(struct accel_symbols *idx, const struct accel_symbols_query *q,
 	struct qctx *c;
 	uint32_t limit;
 	uint16_t *pos = NULL;
-	roaring_bitmap_t *bm = NULL;
 	uint32_t flags = 0;
 	int ret;
 
@@ -858,13 +929,7 @@ static int run(struct accel_symbols *idx, const struct accel_symbols_query *q,
 		for (uint32_t f = 1; f < idx->files.nent; f++)
 			scan_file(c, f);
 	} else {
-		bm = accel__filter_candidates(&idx->filter, c->p.mask,
-					      c->p.cased);
-		if (!bm) {
-			ret = -ENOMEM;
-			goto out_unlock;
-		}
-		scan_bitmap(c, bm, consider);
+		scan_names(c);
 	}
 	/*
 	 * Typo tolerance only when the query found nothing good: no exact or
@@ -899,8 +964,6 @@ static int run(struct accel_symbols *idx, const struct accel_symbols_query *q,
 	ret = emit(c, pos, out, cap, needed, flags);
 out_unlock:
 	pthread_rwlock_unlock(&idx->lock);
-	if (bm)
-		roaring_bitmap_free(bm);
 	accel_free(pos);
 	accel_free(c->var);
 	accel_free(c->heap);

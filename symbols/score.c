@@ -126,7 +126,7 @@ void accel__pattern_init(struct pattern *p, const uint8_t *s, uint32_t len,
 	}
 	p->len = m;
 	p->mask = accel__filter_mask((const char *)p->fold, m, NULL);
-	accel__pair_sig_query(p->orig, m, 1, &p->pairs);
+	accel__pair_sig_query(p->orig, m, 1, PAIR_MAX_GAP, &p->pairs);
 	p->cased = 0;
 	for (uint32_t i = 0; i < m; i++) {
 		uint8_t c = p->orig[i];
@@ -218,7 +218,7 @@ static int32_t positions_score(const struct pattern *p, const uint8_t *t,
 }
 
 #if defined(__x86_64__)
-#include <emmintrin.h>
+#include <immintrin.h>
 
 #define V1_WORDS 4 /* names up to 256 bytes take the bit-parallel path */
 
@@ -321,12 +321,157 @@ static int v1_bits(const struct pattern *p, const uint8_t *t, uint32_t n,
 	*score = positions_score(p, t, pp);
 	return 1;
 }
+
+/*
+ * The end of v1 once the occurrence masks occ[0..m) of a name of at most
+ * 64 bytes are known and the forward scan ended at cur: backward from
+ * there to the latest start, forward again from it, as fzf scores its
+ * window.
+ */
+static int v1_finish(const struct pattern *p, const uint8_t *t,
+		     const uint64_t *occ, int cur, int32_t *score,
+		     uint16_t *pos)
+{
+	uint16_t tmp[SCORE_MAX_QUERY], *pp = pos ? pos : tmp;
+	uint32_t m = p->len;
+	int end = cur + 1;
+
+	for (uint32_t i = m; i-- > 0;) {
+		uint64_t below = end >= 64 ? occ[i] :
+					     occ[i] & ((1ull << end) - 1);
+
+		end = 63 - __builtin_clzll(below);
+	}
+	cur = end - 1;
+	for (uint32_t i = 0; i < m; i++) {
+		cur = __builtin_ctzll(occ[i] & (~0ull << (cur + 1)));
+		pp[i] = (uint16_t)cur;
+	}
+	*score = positions_score(p, t, pp);
+	return 1;
+}
+
+/* The next occurrence after cur in o, or -1. */
+static inline int occ_next(uint64_t o, int cur)
+{
+	uint64_t after = cur >= 63 ? 0 : o & (~0ull << (cur + 1));
+
+	return after ? __builtin_ctzll(after) : -1;
+}
+
+/*
+ * The occurrences of byte c among the nb 16-byte blocks of v (one mask
+ * bit per byte).
+ */
+static inline uint64_t occ_mask(const __m128i *v, int nb, uint8_t c)
+{
+	__m128i x = _mm_set1_epi8((char)c);
+	uint64_t m = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[0], x));
+
+	m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[1], x))
+	     << 16;
+	if (nb > 2) {
+		m |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+			     _mm_cmpeq_epi8(v[2], x))
+		     << 32;
+		m |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+			     _mm_cmpeq_epi8(v[3], x))
+		     << 48;
+	}
+	return m;
+}
+
+/*
+ * v1 for names of at most 64 bytes, the common case, with one 64-bit
+ * occurrence mask per query character, built while the forward scan runs
+ * (most candidates fail before the last character). SSE2: names of at
+ * most 32 bytes read 32 bytes (a name card's text stays inside its line),
+ * longer ones 64 (the arena keeps that much slack).
+ */
+int accel__score_v1_sse2(const struct pattern *p, const uint8_t *t, uint32_t n,
+			 int32_t *score, uint16_t *pos)
+{
+	const __m128i lo = _mm_set1_epi8('A' - 1), hi = _mm_set1_epi8('Z' + 1);
+	const __m128i bit = _mm_set1_epi8(0x20);
+	int nb = n <= 32 ? 2 : 4;
+	uint64_t lim = n == 64 ? ~0ull : (1ull << n) - 1;
+	__m128i raw[4], fold[4];
+	uint64_t occ[SCORE_MAX_QUERY];
+	int cur = -1;
+
+	for (int k = 0; k < nb; k++) {
+		__m128i b = _mm_loadu_si128((const __m128i *)(t + 16 * k));
+		__m128i up = _mm_and_si128(_mm_cmpgt_epi8(b, lo),
+					   _mm_cmplt_epi8(b, hi));
+
+		raw[k] = b;
+		fold[k] = _mm_or_si128(b, _mm_and_si128(up, bit));
+	}
+	for (uint32_t i = 0; i < p->len; i++) {
+		occ[i] = lim & (p->exact[i] ? occ_mask(raw, nb, p->orig[i]) :
+					      occ_mask(fold, nb, p->fold[i]));
+		if ((cur = occ_next(occ[i], cur)) < 0)
+			return 0;
+	}
+	return v1_finish(p, t, occ, cur, score, pos);
+}
+
+/*
+ * The same with AVX-512BW where the CPU has it: one masked 64-byte load
+ * (nothing past the name is read) and one compare per query character.
+ */
+__attribute__((target("avx512f,avx512bw"))) static int
+v1_word_avx512(const struct pattern *p, const uint8_t *t, uint32_t n,
+	       int32_t *score, uint16_t *pos)
+{
+	uint64_t lim = n == 64 ? ~0ull : (1ull << n) - 1;
+	__m512i raw = _mm512_maskz_loadu_epi8(lim, t);
+	__mmask64 up = _mm512_cmplt_epu8_mask(
+		_mm512_sub_epi8(raw, _mm512_set1_epi8('A')),
+		_mm512_set1_epi8(26));
+	__m512i fold =
+		_mm512_mask_add_epi8(raw, up, raw, _mm512_set1_epi8(0x20));
+	uint64_t occ[SCORE_MAX_QUERY];
+	int cur = -1;
+
+	for (uint32_t i = 0; i < p->len; i++) {
+		__m512i x = _mm512_set1_epi8(
+			(char)(p->exact[i] ? p->orig[i] : p->fold[i]));
+
+		occ[i] = lim &
+			 _mm512_cmpeq_epi8_mask(p->exact[i] ? raw : fold, x);
+		if ((cur = occ_next(occ[i], cur)) < 0)
+			return 0;
+	}
+	return v1_finish(p, t, occ, cur, score, pos);
+}
+
+int accel__score_v1_avx512(const struct pattern *p, const uint8_t *t,
+			   uint32_t n, int32_t *score, uint16_t *pos)
+{
+	if (!__builtin_cpu_supports("avx512bw"))
+		return -1;
+	return v1_word_avx512(p, t, n, score, pos);
+}
+
+static int (*v1_word)(const struct pattern *, const uint8_t *, uint32_t,
+		      int32_t *, uint16_t *) = accel__score_v1_sse2;
+
+/* CPU features are probed once, before main and before any thread. */
+__attribute__((constructor)) static void score_cpu(void)
+{
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512bw"))
+		v1_word = v1_word_avx512;
+}
 #endif
 
 int accel__score_v1(const struct pattern *p, const uint8_t *t, uint32_t n,
 		    int32_t *score, uint16_t *pos)
 {
 #if defined(__x86_64__)
+	if (p->len && p->len <= n && n <= 64)
+		return v1_word(p, t, n, score, pos);
 	if (p->len && p->len <= n && n <= 64 * V1_WORDS)
 		return v1_bits(p, t, n, score, pos);
 #endif

@@ -2,10 +2,9 @@
 #ifndef ACCEL_SYMBOLS_INT_H
 #define ACCEL_SYMBOLS_INT_H
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdint.h>
-
-#include <roaring/roaring.h>
 
 #include "symbols.h"
 
@@ -75,17 +74,31 @@ static inline uint32_t intern_len(const struct intern *in, uint32_t id)
 /*
  * Character classes for the pre-filter: a-z (case-folded) 0-25, digits
  * 26-35, '_' 36, '$' 37, '-' 38, '.' 39, other ASCII 40, non-ASCII 41.
- * One roaring bitmap of name ids per class, plus one per letter and case
- * (for smart case). A query intersects the bitmaps of its characters, so
- * it only ever scores names that contain every query character.
+ * One bitset over name ids per class, plus one per letter and case (for
+ * smart case). A query ANDs the bitsets of its characters word by word as
+ * it scans, so it only ever looks at names that contain every query
+ * character, and builds no intermediate set.
  */
 #define FILTER_NCLASS 42
 #define FILTER_NCASED 58 /* bits 0-25 A-Z, 32-57 a-z */
+#define FILTER_NSETS  (FILTER_NCLASS + FILTER_NCASED)
 #define FILTER_NPC    40 /* classes that take part in ordered pairs */
 
 struct filter {
-	roaring_bitmap_t *cls[FILTER_NCLASS];
-	roaring_bitmap_t *cased[FILTER_NCASED];
+	uint64_t *bits;	 /* FILTER_NSETS rows of nwords words */
+	uint32_t nwords; /* per row: capacity / 64 */
+	uint32_t resv;
+	uint64_t pop[FILTER_NSETS]; /* names in each set */
+};
+
+/* A scan over the names that hold a set of classes (see filter.c). */
+struct filter_scan {
+	const uint64_t *row[FILTER_NSETS]; /* rarest first */
+	uint32_t nrow;
+	uint32_t w; /* next word */
+	uint32_t nwords;
+	uint32_t base; /* id of bit 0 of cur */
+	uint64_t cur;  /* candidates of the current word not yet read */
 };
 
 /* 256-bit signature of a name's ordered class pairs (see filter.c). */
@@ -105,23 +118,32 @@ int accel__filter_init(struct filter *f);
 void accel__filter_fini(struct filter *f);
 /* Classes of s; *cased (if not NULL) gets its letters by case. */
 uint64_t accel__filter_mask(const char *s, uint32_t len, uint64_t *cased);
-int accel__filter_add(struct filter *f, uint32_t id, uint64_t mask,
-		      uint64_t cased);
+/* Makes room for ids below cap, so that adds cannot fail. */
+int accel__filter_reserve(struct filter *f, uint32_t cap);
+void accel__filter_add(struct filter *f, uint32_t id, uint64_t mask,
+		       uint64_t cased);
 void accel__filter_del(struct filter *f, uint32_t id, uint64_t mask,
 		       uint64_t cased);
 void accel__pair_sig(const char *s, uint32_t len, struct pair_sig *sig);
 /*
- * The pairs a query demands: (q[i], q[i + gap]) for every i. gap 1 for the
- * query itself, 2 for its swap variants.
+ * The pairs a query demands: (q[i], q[j]) for every i < j with
+ * gmin <= j - i <= gmax. A subsequence match holds every such pair, not
+ * only the adjacent ones, and the far pairs are what reject the long names
+ * that hold the letters in a scrambled order. gmin 1 for the query itself,
+ * 2 for its swap variants (a swap breaks only one adjacent pair).
  */
-void accel__pair_sig_query(const uint8_t *q, uint32_t len, unsigned gap,
-			   struct pair_sig *sig);
+#define PAIR_MAX_GAP 16
+void accel__pair_sig_query(const uint8_t *q, uint32_t len, unsigned gmin,
+			   unsigned gmax, struct pair_sig *sig);
 /*
- * Names holding every class of mask and every cased letter of cased.
- * Returns a new bitmap (caller frees) or NULL on ENOMEM.
+ * Starts a scan over the names holding every class of mask and every cased
+ * letter of cased; accel__filter_next() then fills ids with up to max of
+ * them, in ascending order, and returns how many (0 at the end). The scan
+ * reads the filter: the caller holds the index's read lock throughout.
  */
-roaring_bitmap_t *accel__filter_candidates(const struct filter *f,
-					   uint64_t mask, uint64_t cased);
+void accel__filter_scan_init(const struct filter *f, uint64_t mask,
+			     uint64_t cased, struct filter_scan *s);
+uint32_t accel__filter_next(struct filter_scan *s, uint32_t *ids, uint32_t max);
 uint64_t accel__filter_bytes(const struct filter *f);
 
 /* --------------------------------------------------------------- score */
@@ -155,6 +177,17 @@ struct score_scratch {
  */
 int accel__score_v1(const struct pattern *p, const uint8_t *t, uint32_t n,
 		    int32_t *score, uint16_t *pos);
+#if defined(__x86_64__)
+/*
+ * The two word-sized (names of 1..64 bytes, p->len <= n) fast paths
+ * accel__score_v1 picks from at start-up, for tests; the AVX-512 one
+ * returns -1 when the CPU lacks AVX-512BW.
+ */
+int accel__score_v1_sse2(const struct pattern *p, const uint8_t *t, uint32_t n,
+			 int32_t *score, uint16_t *pos);
+int accel__score_v1_avx512(const struct pattern *p, const uint8_t *t,
+			   uint32_t n, int32_t *score, uint16_t *pos);
+#endif
 /* The byte-at-a-time v1, the reference the fast path is tested against. */
 int accel__score_v1_ref(const struct pattern *p, const uint8_t *t, uint32_t n,
 			int32_t *score, uint16_t *pos);
@@ -226,6 +259,38 @@ struct file_ext {
 	uint64_t mask; /* filter classes of the path (file finder) */
 };
 
+/*
+ * What screening a name needs, in one 64-byte line: its first CARD_TEXT
+ * bytes (the whole name for most identifiers; for longer ones, where its
+ * bytes sit in the arena), its length, hump count and popularity, and its
+ * ordered-pair signature. A fuzzy query reads only the cards of the names
+ * its bitmaps give, prefetched ahead (and the arena bytes of long names
+ * that pass the signature, a step later); the interner's entries and
+ * name_ext are touched only for the few names that match. Cards are
+ * 64-byte aligned, and the bit-parallel matcher's 32-byte reads of text
+ * stay inside the line.
+ */
+#define CARD_TEXT 28
+#define CARD_LONG 0xff /* len: longer than CARD_TEXT, bytes in the arena */
+
+struct name_card {
+	union {
+		uint8_t text[CARD_TEXT]; /* zero padded */
+
+		struct {
+			uint32_t off; /* names arena offset (stable) */
+			uint32_t len;
+		} far;
+	} u;
+
+	uint8_t len;	/* name length, or CARD_LONG */
+	uint8_t humps;	/* min(humps, 255) */
+	uint16_t count; /* min(symbols with the name, 65535) */
+	struct pair_sig sig;
+};
+
+static_assert(sizeof(struct name_card) == 64, "one cache line");
+
 struct imports;
 
 struct accel_symbols {
@@ -233,9 +298,10 @@ struct accel_symbols {
 	pthread_mutex_t wlock;
 
 	struct intern names;
-	struct name_ext *nx;   /* by name id */
-	struct pair_sig *psig; /* by name id */
-	uint32_t nx_cap, psig_cap;
+	struct name_ext *nx;	 /* by name id */
+	struct name_card *cards; /* by name id, 64-byte aligned */
+	void *cards_mem;	 /* the allocation cards lives in */
+	uint32_t nx_cap, cards_cap;
 	struct filter filter;
 
 	struct intern files; /* paths */
