@@ -1,26 +1,15 @@
 'use strict';
-// Shared by the keepup-{exec,sandbox,storage} tests: the keep-up module
-// (the public export when it resolves, else the files), /proc scans for
+// Shared by the keepup-{exec,sandbox,storage} tests: the public keep-up
+// module (agent-accel/keep-up), /proc scans for
 // leftover processes, and the deterministic event payloads of the crash test.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
+/* The public module, as a keep-up runtime requires it. */
 function keepUp() {
-	try {
-		return require('agent-accel/keep-up');
-	} catch (e) {
-		if (e.code !== 'MODULE_NOT_FOUND' &&
-		    e.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED')
-			throw e;
-	}
-	return {
-		...require('../lib/keep-up/exec.js'),
-		...require('../lib/keep-up/sandbox.js'),
-		...require('../lib/keep-up/storage.js'),
-		...require('../lib/keep-up/engine.js'),
-	};
+	return require('agent-accel/keep-up');
 }
 
 /* A token no other process has in its command line. */
