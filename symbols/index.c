@@ -390,9 +390,9 @@ static int grow(void **p, uint32_t *cap, uint64_t need, size_t elem)
 }
 
 /*
- * grow() for the name cards, which must stay 64-byte aligned: the
+ * grow() for the name cards, which must not straddle cache lines: the
  * allocation gets 64 bytes of slack and the cards start at the first
- * aligned address in it. Growing copies the cards over.
+ * 64-byte aligned address in it. Growing copies the cards over.
  */
 static int grow_cards(struct accel_symbols *idx, uint64_t need)
 {
@@ -437,7 +437,6 @@ static void card_init(struct name_card *k, const struct intern *in, uint32_t id,
 		k->len = CARD_LONG;
 	}
 	k->humps = (uint8_t)(humps < 255 ? humps : 255);
-	accel__pair_sig(s, len, &k->sig);
 }
 
 static void card_count(struct name_card *k, uint32_t count)
@@ -460,8 +459,16 @@ static void drop_slot(struct accel_symbols *idx, uint32_t s)
 	if (!--x->count)
 		x->kinds = 0;
 	card_count(&idx->cards[y->name], x->count);
-	if (accel__intern_put(&idx->names, y->name))
-		accel__filter_del(&idx->filter, y->name, x->mask, x->cased);
+	if (idx->names.ent[y->name].refs == 1) {
+		/* The last reference: the name leaves the filter. */
+		struct pair_sig sig;
+
+		accel__pair_sig(intern_str(&idx->names, y->name),
+				intern_len(&idx->names, y->name), &sig);
+		accel__filter_del(&idx->filter, y->name, x->mask, x->cased,
+				  &sig);
+	}
+	accel__intern_put(&idx->names, y->name);
 	if (y->container)
 		accel__intern_put(&idx->strs, y->container);
 	if (y->detail)
@@ -570,6 +577,7 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 		uint32_t s, nid;
 		struct sym *y;
 		struct name_ext *x;
+		struct pair_sig sig;
 
 		got = accel__intern_get(&idx->names, strings + r[i].name_off,
 					r[i].name_len, pp.hn[i], &fresh);
@@ -585,7 +593,10 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 							      r[i].name_off,
 						      r[i].name_len);
 			card_init(&idx->cards[nid], &idx->names, nid, x->humps);
-			accel__filter_add(&idx->filter, nid, x->mask, x->cased);
+			accel__pair_sig(strings + r[i].name_off, r[i].name_len,
+					&sig);
+			accel__filter_add(&idx->filter, nid, x->mask, x->cased,
+					  &sig);
 		}
 		if (idx->free_slot != NIL) {
 			s = idx->free_slot;

@@ -309,58 +309,29 @@ static void consider(struct qctx *c, uint32_t id)
 }
 
 /*
- * The scans run in two stages over batches of candidates. The candidates
- * of one query are scattered over the card array, so each card costs a
- * full memory latency unless it is fetched ahead: the first stage reads
- * the cards PF_CARD candidates ahead and keeps the names that pass the
- * signature; the second screens those, fetching the arena bytes of long
- * names PF_TEXT survivors ahead (a survivor costs far more than a
- * signature test, so that is far enough ahead in time).
+ * The candidates the filter gives are scattered over the card array, so
+ * each card costs a full memory latency unless it is fetched ahead: cards
+ * are prefetched PF_CARD candidates ahead, and PF_TEXT ahead, when the
+ * card has arrived, the arena bytes of a long name.
  */
 #define PF_CARD 16
-#define PF_TEXT 6
+#define PF_TEXT 8
 #define BATCH	256
 
 /*
- * Reads the next batch of candidates of *it into ids and keeps those
- * whose card holds sig; returns how many it read (0 at the end) and sets
- * *ns to how many it kept.
- */
-static uint32_t sig_batch(const struct qctx *c, struct filter_scan *fs,
-			  const struct pair_sig *sig, uint32_t *ids,
-			  uint32_t *ns)
-{
-	const struct name_card *cards = c->idx->cards;
-	uint32_t k = accel__filter_next(fs, ids, BATCH), n = 0;
-
-	for (uint32_t i = 0; i < k && i < PF_CARD; i++)
-		__builtin_prefetch(&cards[ids[i]], 0, 0);
-	for (uint32_t i = 0; i < k; i++) {
-		uint32_t id = ids[i];
-
-		if (i + PF_CARD < k)
-			__builtin_prefetch(&cards[ids[i + PF_CARD]], 0, 0);
-		/* In place: n <= i, so nothing unread is overwritten. */
-		if (pair_sig_has(&cards[id].sig, sig))
-			ids[n++] = id;
-	}
-	*ns = n;
-	return k;
-}
-
-/*
- * The arena bytes of survivor j + PF_TEXT, when its name is long. Always
- * inlined: GCC's local pure-const pass takes a function whose only effect
- * is __builtin_prefetch for a const one and drops the calls.
+ * Always inlined: GCC's local pure-const pass takes a function whose only
+ * effect is __builtin_prefetch for a const one and drops the calls.
  */
 static inline __attribute__((always_inline)) void
-prefetch_text(const struct qctx *c, const uint32_t *ids, uint32_t ns,
-	      uint32_t j)
+prefetch_ahead(const struct qctx *c, const uint32_t *ids, uint32_t n,
+	       uint32_t j)
 {
 	const struct name_card *x;
 	const char *t;
 
-	if (j + PF_TEXT >= ns)
+	if (j + PF_CARD < n)
+		__builtin_prefetch(&c->idx->cards[ids[j + PF_CARD]], 0, 0);
+	if (j + PF_TEXT >= n)
 		return;
 	x = &c->idx->cards[ids[j + PF_TEXT]];
 	if (x->len != CARD_LONG)
@@ -370,15 +341,27 @@ prefetch_text(const struct qctx *c, const uint32_t *ids, uint32_t ns,
 	__builtin_prefetch(t + 63, 0, 0);
 }
 
+/* The next batch of candidates, with the first cards on their way. */
+static uint32_t next_batch(const struct qctx *c, struct filter_scan *fs,
+			   uint32_t *ids)
+{
+	uint32_t n = accel__filter_next(fs, ids, BATCH);
+
+	for (uint32_t j = 0; j < n && j < PF_CARD; j++)
+		__builtin_prefetch(&c->idx->cards[ids[j]], 0, 0);
+	return n;
+}
+
 static void scan_names(struct qctx *c)
 {
 	struct filter_scan fs;
-	uint32_t ids[BATCH], ns;
+	uint32_t ids[BATCH], n;
 
-	accel__filter_scan_init(&c->idx->filter, c->p.mask, c->p.cased, &fs);
-	while (sig_batch(c, &fs, &c->p.pairs, ids, &ns))
-		for (uint32_t j = 0; j < ns; j++) {
-			prefetch_text(c, ids, ns, j);
+	accel__filter_scan_init(&c->idx->filter, c->p.mask, c->p.cased,
+				&c->p.pairs, &fs);
+	while ((n = next_batch(c, &fs, ids)))
+		for (uint32_t j = 0; j < n; j++) {
+			prefetch_ahead(c, ids, n, j);
 			consider(c, ids[j]);
 		}
 }
@@ -448,15 +431,15 @@ static int typo_scan(struct qctx *c, const struct pattern *cp,
 	struct filter_scan fs;
 	uint32_t buf[BATCH], ns;
 
-	accel__filter_scan_init(&c->idx->filter, cp->mask, cp->cased, &fs);
-	while (a->budget && sig_batch(c, &fs, sig, buf, &ns)) {
+	accel__filter_scan_init(&c->idx->filter, cp->mask, cp->cased, sig, &fs);
+	while (a->budget && (ns = next_batch(c, &fs, buf))) {
 		for (uint32_t i = 0; i < ns; i++) {
 			uint32_t n;
 			const uint8_t *t;
 			int32_t s, best = INT32_MIN;
 			uint8_t bv = 0;
 
-			prefetch_text(c, buf, ns, i);
+			prefetch_ahead(c, buf, ns, i);
 			t = card_text(c, buf[i], &n);
 			for (uint32_t v = 0; v < nsel; v++) {
 				const struct pattern *vp = &c->var[sel[v]];

@@ -74,15 +74,17 @@ static inline uint32_t intern_len(const struct intern *in, uint32_t id)
 /*
  * Character classes for the pre-filter: a-z (case-folded) 0-25, digits
  * 26-35, '_' 36, '$' 37, '-' 38, '.' 39, other ASCII 40, non-ASCII 41.
- * One bitset over name ids per class, plus one per letter and case (for
- * smart case). A query ANDs the bitsets of its characters word by word as
- * it scans, so it only ever looks at names that contain every query
- * character, and builds no intermediate set.
+ * One bitset over name ids per class, one per letter and case (for smart
+ * case), and one per bit of the names' ordered-pair signatures (see
+ * filter.c). A query ANDs the rows of its characters and pairs word by
+ * word as it scans, so it only ever looks at names that hold every query
+ * character and every ordered pair, and builds no intermediate set.
  */
-#define FILTER_NCLASS 42
-#define FILTER_NCASED 58 /* bits 0-25 A-Z, 32-57 a-z */
-#define FILTER_NSETS  (FILTER_NCLASS + FILTER_NCASED)
-#define FILTER_NPC    40 /* classes that take part in ordered pairs */
+#define FILTER_NCLASS	42
+#define FILTER_NCASED	58 /* bits 0-25 A-Z, 32-57 a-z */
+#define FILTER_PAIR_ROW (FILTER_NCLASS + FILTER_NCASED)
+#define FILTER_NSETS	(FILTER_PAIR_ROW + 256)
+#define FILTER_NPC	40 /* classes that take part in ordered pairs */
 
 struct filter {
 	uint64_t *bits;	 /* FILTER_NSETS rows of nwords words */
@@ -121,9 +123,9 @@ uint64_t accel__filter_mask(const char *s, uint32_t len, uint64_t *cased);
 /* Makes room for ids below cap, so that adds cannot fail. */
 int accel__filter_reserve(struct filter *f, uint32_t cap);
 void accel__filter_add(struct filter *f, uint32_t id, uint64_t mask,
-		       uint64_t cased);
+		       uint64_t cased, const struct pair_sig *sig);
 void accel__filter_del(struct filter *f, uint32_t id, uint64_t mask,
-		       uint64_t cased);
+		       uint64_t cased, const struct pair_sig *sig);
 void accel__pair_sig(const char *s, uint32_t len, struct pair_sig *sig);
 /*
  * The pairs a query demands: (q[i], q[j]) for every i < j with
@@ -136,13 +138,15 @@ void accel__pair_sig(const char *s, uint32_t len, struct pair_sig *sig);
 void accel__pair_sig_query(const uint8_t *q, uint32_t len, unsigned gmin,
 			   unsigned gmax, struct pair_sig *sig);
 /*
- * Starts a scan over the names holding every class of mask and every cased
- * letter of cased; accel__filter_next() then fills ids with up to max of
- * them, in ascending order, and returns how many (0 at the end). The scan
- * reads the filter: the caller holds the index's read lock throughout.
+ * Starts a scan over the names holding every class of mask, every cased
+ * letter of cased and every pair bit of sig; accel__filter_next() then
+ * fills ids with up to max of them, in ascending order, and returns how
+ * many (0 at the end). The scan reads the filter: the caller holds the
+ * index's read lock throughout.
  */
 void accel__filter_scan_init(const struct filter *f, uint64_t mask,
-			     uint64_t cased, struct filter_scan *s);
+			     uint64_t cased, const struct pair_sig *sig,
+			     struct filter_scan *s);
 uint32_t accel__filter_next(struct filter_scan *s, uint32_t *ids, uint32_t max);
 uint64_t accel__filter_bytes(const struct filter *f);
 
@@ -260,15 +264,14 @@ struct file_ext {
 };
 
 /*
- * What screening a name needs, in one 64-byte line: its first CARD_TEXT
- * bytes (the whole name for most identifiers; for longer ones, where its
- * bytes sit in the arena), its length, hump count and popularity, and its
- * ordered-pair signature. A fuzzy query reads only the cards of the names
- * its bitmaps give, prefetched ahead (and the arena bytes of long names
- * that pass the signature, a step later); the interner's entries and
- * name_ext are touched only for the few names that match. Cards are
- * 64-byte aligned, and the bit-parallel matcher's 32-byte reads of text
- * stay inside the line.
+ * What screening a name needs, in 32 bytes: its first CARD_TEXT bytes (the
+ * whole name for most identifiers; for longer ones, where its bytes sit in
+ * the arena), its length, hump count and popularity. A fuzzy query reads
+ * only the cards of the names the filter lets through, prefetched ahead
+ * (and the arena bytes of long ones, a step later); the interner's
+ * entries and name_ext are touched only for the few names that match.
+ * Cards are 32-byte aligned, and the bit-parallel matcher's 32-byte reads
+ * of text stay inside the card.
  */
 #define CARD_TEXT 28
 #define CARD_LONG 0xff /* len: longer than CARD_TEXT, bytes in the arena */
@@ -286,10 +289,9 @@ struct name_card {
 	uint8_t len;	/* name length, or CARD_LONG */
 	uint8_t humps;	/* min(humps, 255) */
 	uint16_t count; /* min(symbols with the name, 65535) */
-	struct pair_sig sig;
 };
 
-static_assert(sizeof(struct name_card) == 64, "one cache line");
+static_assert(sizeof(struct name_card) == 32, "two cards a cache line");
 
 struct imports;
 
