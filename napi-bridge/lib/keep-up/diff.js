@@ -4,9 +4,11 @@
  * diffLines, diffUnified, createTwoFilesPatch (jsdiff's text format, byte
  * for byte), applyPatch, reversePatch.
  *
- * The engine computes the hunks (Myers, as jsdiff; its edit scripts are
- * minimal too, but where several minimal scripts exist it may pick another
- * one); the text around them is written here in jsdiff's format: "Index:"
+ * The engine computes the hunks with its 'minimal' Myers: edit scripts as
+ * short as jsdiff's and diffy's (git's default Myers gives up minimality on
+ * some inputs for speed), though where several minimal scripts exist it may
+ * pick another one. The text around them is written here in jsdiff's
+ * format: "Index:"
  * when both names are equal, the "===" rule, "--- name\theader", hunk
  * headers "@@ -s,n +s,n @@" (an empty range names the line before it) and
  * "\ No newline at end of file" after a last line without one.
@@ -57,7 +59,7 @@ function checkContext(v) {
 /* The engine's hunks of old -> new with `context` lines around each. */
 function hunksOf(oldText, newText, context) {
 	return onEngine((e) => e.diffSync(oldText, newText, {
-		format: 'hunks', context }));
+		format: 'hunks', context, algorithm: 'minimal' }));
 }
 
 /*

@@ -246,6 +246,16 @@ function compressContext(messages, maxTokens, preserveLastN, model) {
 		const text = truncateText(m.content, sel.truncateTokens);
 		if (text === '')
 			continue;
+		/*
+		 * Short enough in characters (the tokens that did not fit
+		 * were its tool calls or results): kept whole, uncopied.
+		 */
+		if (text === m.content) {
+			out.push(m);
+			kept.push(i);
+			total += tokens[i];
+			continue;
+		}
 		const t = tokens[i] - countTokens(m.content, enc) +
 			countTokens(text, enc);
 		if (t <= 0)
