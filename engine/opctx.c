@@ -34,6 +34,11 @@ static void deadline_after(struct timespec *ts, uint64_t ns)
 	ts->tv_nsec = (long)(ns % 1000000000ull);
 }
 
+size_t accel_op_result_limit(const struct accel_op_ctx *ctx)
+{
+	return (size_t)ctx->s->l.res_size;
+}
+
 void *accel_op_result(struct accel_op_ctx *ctx, size_t len)
 {
 	static uint8_t empty;

@@ -126,16 +126,34 @@ static int clamp_res(int64_t n)
 struct replay_buf {
 	uint8_t *p;
 	size_t len, cap, max;
+	size_t last;	  /* offset of the last record collected */
+	uint64_t big_seq; /* an event too large for any reply, or 0 */
+	size_t big_len;
 };
 
-/* Appends {u64 seq, u32 len, u32 zero, bytes, pad to 8}. */
+/* The record flag that says "stopped early: ask again from seq + 1". */
+#define REPLAY_F_MORE 1u
+
+/*
+ * Appends {u64 seq, u32 len, u32 flags, bytes, pad to 8}. Once the next
+ * record would pass b->max it stops the replay and flags the last record
+ * collected with REPLAY_F_MORE; when there is none, the event alone is too
+ * large for a reply and is remembered for the error.
+ */
 static int replay_cb(void *arg, uint64_t seq, const void *data, size_t len)
 {
 	struct replay_buf *b = arg;
 	size_t need = 16 + ((len + 7) & ~(size_t)7);
 
-	if (len > UINT32_MAX || b->len + need > b->max)
-		return 1; /* stop: the result would be too large */
+	if (len > UINT32_MAX || b->len + need > b->max) {
+		if (b->len) {
+			accel_put_le32(b->p + b->last + 12, REPLAY_F_MORE);
+		} else {
+			b->big_seq = seq;
+			b->big_len = len;
+		}
+		return 1;
+	}
 	if (b->len + need > b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 65536;
 		uint8_t *p;
@@ -150,8 +168,9 @@ static int replay_cb(void *arg, uint64_t seq, const void *data, size_t len)
 	}
 	accel_put_le64(b->p + b->len, seq);
 	memset(b->p + b->len + 8, 0, need - 8);
-	memcpy(b->p + b->len + 8, &(uint32_t){ (uint32_t)len }, 4);
+	accel_put_le32(b->p + b->len + 8, (uint32_t)len);
 	memcpy(b->p + b->len + 16, data, len);
+	b->last = b->len;
 	b->len += need;
 	return 0;
 }
@@ -160,9 +179,11 @@ static int replay_cb(void *arg, uint64_t seq, const void *data, size_t len)
  * The sub-command is arg[0] bits 0-7. OPEN: arg[1] = zstd level for events;
  * input = root path; res = handle. CLOSE: arg[1] = handle. APPEND: arg[1] = handle, input = event;
  * result = u64 seq. REPLAY: arg[1] = handle, arg[2] = from, arg[0] bits
- * 8-63 = limit (0: all); result = records {u64 seq, u32 len, u32 zero,
- * bytes padded to 8}; res = how many (it stops early, with what it has,
- * once 256 MiB are collected: ask again from the next seq). PRUNE: arg[1] =
+ * 8-63 = limit (0: all); result = records {u64 seq, u32 len, u32 flags,
+ * bytes padded to 8}; res = how many. It stops early, with what it has,
+ * once half the result arena or 256 MiB are collected, and then flags the
+ * last record with REPLAY_F_MORE (1): ask again from the next seq. An event
+ * too large for any reply fails with -ACCEL_E_TOO_LARGE. PRUNE: arg[1] =
  * handle, arg[2] = before; res = removed. SAVE: arg[1] = handle, input = u32
  * id_len, id, data. LOAD / DELETE: arg[1] = handle, input = id; LOAD result
  * = data, res = size; DELETE res = 1 removed, 0 none.
@@ -231,8 +252,13 @@ static int journal_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 		break;
 	}
 	case J_REPLAY: {
-		struct replay_buf b = { .max = 256u << 20 };
-		int64_t n = accel_context_journal_replay(
+		/* Half the result arena, at most 256 MiB: the rest is others'. */
+		size_t max = accel_op_result_limit(ctx) / 2;
+		struct replay_buf b = { 0 };
+		int64_t n;
+
+		b.max = max < (256u << 20) ? max : 256u << 20;
+		n = accel_context_journal_replay(
 			j, z, req->arg[2], req->arg[0] >> 8, replay_cb, &b);
 
 		/*
@@ -250,6 +276,16 @@ static int journal_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 				ret = clamp_res(cnt);
 		} else {
 			ret = (int)n;
+		}
+		if (b.big_seq) {
+			ret = -ACCEL_E_TOO_LARGE;
+			accel_op_error_detail(
+				ctx,
+				"event %llu is %zu bytes; one reply carries at "
+				"most %zu (half the session's result arena): "
+				"open the session with a larger result arena",
+				(unsigned long long)b.big_seq, b.big_len,
+				b.max);
 		}
 		accel_free(b.p);
 		break;

@@ -88,6 +88,13 @@ struct accel_op_desc {
  */
 void *accel_op_result(struct accel_op_ctx *ctx, size_t len);
 
+/*
+ * The size of the session's result arena: no result block can be larger.
+ * An op that collects a variable amount (a replay, a listing) stops well
+ * below it, since other results share the arena.
+ */
+size_t accel_op_result_limit(const struct accel_op_ctx *ctx);
+
 /* Allocates a result block and copies p into it. Returns 0 or a -code. */
 int accel_op_result_copy(struct accel_op_ctx *ctx, const void *p, size_t len);
 

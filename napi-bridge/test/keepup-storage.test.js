@@ -139,6 +139,12 @@ test('replay larger than the result arena comes back whole (paged)',
 				assert.ok(all[i].every((b) => b === i), `event ${i + 1}`);
 			}
 			assert.equal(s.replayEvents(5n, 30).length, 30);
+			/* One event larger than any reply: a clear error. */
+			s.appendEvent(Buffer.alloc(3 << 20, 7));
+			assert.throws(() => s.replayEvents(1n), (e) =>
+				e.code === 'EACCEL_TOO_LARGE' &&
+				/event 41 is 3145728 bytes/.test(e.detail));
+			assert.equal(s.replayEvents(1n, 40).length, 40);
 			s.close();
 		} finally {
 			await eng.close();

@@ -22,13 +22,6 @@
 const path = require('node:path');
 const { typeError, rangeError } = require('../argerr');
 
-const J_REPLAY = 4;
-/* Events per replay request to start with; adapted to the result arena. */
-const PAGE_START = 4096;
-const PAGE_MAX = 1 << 20;
-/* A reply this large may have been cut by the op's own 256 MiB stop. */
-const REPLAY_MORE = 128 << 20;
-
 function bytes(name, v) {
 	if (Buffer.isBuffer(v))
 		return v;
@@ -76,8 +69,6 @@ function engineOf(opts) {
 
 class StorageEngine {
 	#journal;
-	#eng;
-	#page = PAGE_START;
 
 	/* opts: compressionLevel (zstd, 0 off), engine (one's own Engine). */
 	constructor(rootDir, opts = {}) {
@@ -87,8 +78,7 @@ class StorageEngine {
 		const o = opts ?? {};
 		const level = o.compressionLevel ?? 0;
 		const root = path.resolve(rootDir.normalize('NFC'));
-		this.#eng = engineOf(o);
-		this.#journal = this.#eng.eventlog.openSync(root, { level });
+		this.#journal = engineOf(o).eventlog.openSync(root, { level });
 		this.rootDir = root;
 	}
 
@@ -121,59 +111,20 @@ class StorageEngine {
 	}
 
 	/*
-	 * Pages through the journal: a request asks for #page events; one
-	 * whose result does not fit the session's result arena (NO_SPACE) is
-	 * asked again with half as many, and a page that fits with room to
-	 * spare lets the next one grow.
+	 * Events with seq >= from, at most limit of them, as copies (a view
+	 * would pin the engine's result block). The journal's replay pages
+	 * through replies larger than half the result arena by itself.
 	 */
 	replayEvents(from, limit) {
-		let f = seqArg('from', from);
-		let want = Infinity;
-		if (limit !== undefined && limit !== null) {
-			if (!Number.isSafeInteger(limit) || limit < 0)
-				throw typeError('limit must be a non-negative ' +
-					'integer', 'ERR_INVALID_ARG_VALUE');
-			want = limit;
-		}
-		const j = this.#j();
-		const out = [];
-		while (out.length < want) {
-			const n = Math.min(this.#page, want - out.length);
-			let buf;
-			try {
-				buf = this.#eng.callSync('eventlog', undefined, {
-					args: [J_REPLAY + n * 256, j.handle, f],
-					result: 'copy',
-				});
-			} catch (e) {
-				if (e.code !== 'EACCEL_NO_SPACE' || n === 1)
-					throw e;
-				this.#page = Math.max(1, n >> 1);
-				continue;
-			}
-			const got = this.#take(buf, out);
-			if (got.count === 0)
-				break;
-			f = got.last + 1n;
-			if (got.count < n && buf.length < REPLAY_MORE)
-				break;
-			if (buf.length < this.#eng.info.resSize / 8)
-				this.#page = Math.min(PAGE_MAX, this.#page * 2);
-		}
-		return out;
-	}
-
-	/* Records {u64 seq, u32 len, u32 0, bytes padded to 8} of one page. */
-	#take(buf, out) {
-		let count = 0;
-		let last = 0n;
-		for (let off = 0; off + 16 <= buf.length; count++) {
-			last = buf.readBigUInt64LE(off);
-			const len = buf.readUInt32LE(off + 8);
-			out.push(buf.subarray(off + 16, off + 16 + len));
-			off += 16 + ((len + 7) & ~7);
-		}
-		return { count, last };
+		const f = seqArg('from', from);
+		if (limit !== undefined && limit !== null &&
+		    (!Number.isSafeInteger(limit) || limit < 0))
+			throw typeError('limit must be a non-negative integer',
+				'ERR_INVALID_ARG_VALUE');
+		if (limit === 0)
+			return [];
+		const evs = this.#j().replaySync(f, limit ?? undefined);
+		return evs.map((v) => Buffer.from(v));
 	}
 
 	pruneEvents(before) {

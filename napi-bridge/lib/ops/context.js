@@ -62,8 +62,8 @@ const MSG_PINNED = 1;
 const MSG_HAS_KEY = 2;
 const MSG_NO_TRUNC = 4;
 const DEFAULT_MARKER = '\n[...]\n';
-/* The replay op stops at 256 MiB of records; past half of it, ask again. */
-const REPLAY_MORE = 128 << 20;
+/* A replay record's flag: the op stopped early, ask again from seq + 1. */
+const REPLAY_F_MORE = 1;
 
 function isBytes(v) {
 	return ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||
@@ -736,21 +736,23 @@ function replayArgs(p, from, got) {
 }
 
 /*
- * The records of one reply, and whether to ask again: the op stops once
- * 256 MiB are collected, so a reply past half of that continues from the
- * next sequence number.
+ * The records of one reply, and where to ask again: the op stops early once
+ * a reply would take more than half the result arena, and then flags its
+ * last record with REPLAY_F_MORE. Returns the next seq, or -1n when done.
  */
 function replayChunk(p, r, acc) {
 	let off = 0;
 	let last = -1n;
+	let flags = 0;
 	for (let i = 0; i < r.res; i++) {
 		const len = r.data.readUInt32LE(off + 8);
 		last = r.data.readBigUInt64LE(off);
+		flags = r.data.readUInt32LE(off + 12);
 		const data = r.data.subarray(off + 16, off + 16 + len);
 		acc.push(p.withSeq ? { seq: last, data } : data);
 		off += 16 + ((len + 7) & ~7);
 	}
-	const more = r.res > 0 && r.data.length > REPLAY_MORE &&
+	const more = (flags & REPLAY_F_MORE) !== 0 &&
 		(p.lim === 0 || acc.length < p.lim);
 	return more ? last + 1n : -1n;
 }
