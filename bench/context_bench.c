@@ -240,11 +240,12 @@ static size_t msgs_decode(struct accel_context_zstd *z, const struct msgset *s,
 	return total;
 }
 
+/* dict_cap 0: accel_context_dict_default_size() of the training bytes. */
 static void messages(const unsigned char *buf, const size_t *sizes,
 		     size_t dict_cap)
 {
 	size_t train_bytes = 0;
-	unsigned char *dictbuf = malloc(dict_cap), c[16384];
+	unsigned char *dictbuf, c[16384];
 	struct accel_context_dict *dict;
 	struct accel_context_zstd *z;
 	ZSTD_CCtx *cc = ZSTD_createCCtx();
@@ -255,6 +256,9 @@ static void messages(const unsigned char *buf, const size_t *sizes,
 
 	for (unsigned i = 0; i < NTRAIN; i++)
 		train_bytes += sizes[i];
+	if (!dict_cap)
+		dict_cap = accel_context_dict_default_size(train_bytes);
+	dictbuf = malloc(dict_cap);
 	test = (struct msgset){ buf + train_bytes, sizes + NTRAIN, NTEST, 0 };
 	for (unsigned i = 0; i < NTEST; i++)
 		test.bytes += test.sizes[i];
@@ -463,9 +467,9 @@ int main(int argc, char **argv)
 	}
 	printf("zstd %s, corpus %zu bytes\n", ZSTD_versionString(), clen);
 	big_corpus(corpus, clen);
-	/* zstd's suggested dictionary size, and a larger one. */
+	/* zstd's suggested dictionary size, and the default for the samples. */
 	messages(msgs, sizes, 110 * 1024);
-	messages(msgs, sizes, 256 * 1024);
+	messages(msgs, sizes, 0);
 	journal(corpus, clen);
 	free(corpus);
 	free(msgs);

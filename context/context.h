@@ -175,10 +175,22 @@ int accel_context_zstd_stream_step(struct accel_context_zstd *z,
 				   struct accel_context_buf *out, int end);
 
 /*
+ * The dictionary capacity used when the caller gives none: an eighth of the
+ * sample bytes, at least 4 KiB and at most 512 KiB (ACCEL_CONTEXT_DICT_*).
+ * zstd's own default is 110 KiB whatever the samples; on ~1 KB chat JSON
+ * messages, measured on held-out messages (docs/context.md), a dictionary
+ * larger than that keeps paying off as long as it stays well below the
+ * sample bytes, while one near their size is worse than a small one.
+ */
+#define ACCEL_CONTEXT_DICT_MIN_DEFAULT (4u << 10)
+#define ACCEL_CONTEXT_DICT_MAX_DEFAULT (512u << 10)
+size_t accel_context_dict_default_size(size_t sample_bytes);
+
+/*
  * Trains a dictionary from samples (ZDICT_trainFromBuffer): samples are
  * n_samples buffers laid out back to back in `samples`, sizes[i] bytes each.
- * Writes at most dict_cap bytes (100 KB is a good size for chat messages;
- * zstd wants about 100 times that much sample data) into dict.
+ * Writes at most dict_cap bytes into dict (see
+ * accel_context_dict_default_size() for a good size).
  *
  * Returns the dictionary size, -ACCEL_E_ZSTD_TRAIN when the samples cannot
  * produce one (too few, too small or too uniform), -ACCEL_E_BAD_ARG.

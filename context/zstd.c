@@ -388,6 +388,17 @@ int accel_context_zstd_stream_step(struct accel_context_zstd *z,
 	return r > INT_MAX ? INT_MAX : (int)r;
 }
 
+size_t accel_context_dict_default_size(size_t sample_bytes)
+{
+	size_t cap = sample_bytes / 8;
+
+	if (cap < ACCEL_CONTEXT_DICT_MIN_DEFAULT)
+		return ACCEL_CONTEXT_DICT_MIN_DEFAULT;
+	if (cap > ACCEL_CONTEXT_DICT_MAX_DEFAULT)
+		return ACCEL_CONTEXT_DICT_MAX_DEFAULT;
+	return cap;
+}
+
 ssize_t accel_context_dict_train(void *dict, size_t dict_cap,
 				 const void *samples, const size_t *sizes,
 				 unsigned n_samples)

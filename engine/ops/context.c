@@ -279,7 +279,7 @@ static int do_dict(struct accel_op_ctx *ctx, struct ctx_session *s, int sub,
 		   const struct accel_op_req *req)
 {
 	if (sub == CTX_DICT_TRAIN) {
-		size_t cap = req->arg[1] ? req->arg[1] : 110 * 1024, total = 0;
+		size_t cap = req->arg[1], total = 0;
 		uint32_t n;
 		size_t *sizes;
 		ssize_t r;
@@ -301,6 +301,8 @@ static int do_dict(struct accel_op_ctx *ctx, struct ctx_session *s, int sub,
 			accel_free(sizes);
 			return -ACCEL_E_BAD_REQUEST;
 		}
+		if (!cap)
+			cap = accel_context_dict_default_size(total);
 		out = accel_op_result(ctx, cap);
 		r = out ? accel_context_dict_train(out, cap,
 						   req->in + 4 + 4 * (size_t)n,

@@ -142,6 +142,11 @@ Test(context_ops, compress_decompress_with_dictionary)
 		off += sizes[i];
 	}
 	memcpy(train + 4 + 4 * 500, m, off);
+	/* Capacity 0: the default for these samples, not zstd's 110 KiB. */
+	r = CTX(3, 0, 0, train, 4 + 4 * 500 + off);
+	cr_assert_gt(r, 0, "%s", accel_strerror(r));
+	cr_assert_leq((size_t)r, accel_context_dict_default_size(off));
+	cr_assert_lt(accel_context_dict_default_size(off), 110 * 1024);
 	r = CTX(3, 32 * 1024, 0, train, 4 + 4 * 500 + off);
 	cr_assert_gt(r, 0, "%s", accel_strerror(r));
 	cr_assert_eq((size_t)r, cctx.res_len);

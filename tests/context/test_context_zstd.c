@@ -405,6 +405,68 @@ Test(context_zstd, dictionary_on_chat_messages, .timeout = 120)
 	free(msgs);
 }
 
+/*
+ * The default dictionary size follows the samples (an eighth of their
+ * bytes, within [4 KiB, 512 KiB]) and, on held-out chat messages, a
+ * dictionary of that size compresses better than one of zstd's usual
+ * 110 KiB trained on the same samples.
+ */
+Test(context_zstd, default_dictionary_size, .timeout = 120)
+{
+	enum {
+		NTRAIN = 2500,
+		NTEST = 300
+	};
+
+	size_t sizes[NTRAIN + NTEST], total, train = 0, cap;
+	size_t small = 0, dflt = 0;
+	unsigned char *msgs = corpus_messages(NTRAIN + NTEST, sizes, &total);
+	unsigned char *dictbuf, c[4096];
+	struct accel_context_dict *d110, *dd;
+	ssize_t l110, ld;
+
+	cr_assert_eq(accel_context_dict_default_size(0), 4096);
+	cr_assert_eq(accel_context_dict_default_size(8 * 4096 - 1), 4096);
+	cr_assert_eq(accel_context_dict_default_size(1000000), 125000);
+	cr_assert_eq(accel_context_dict_default_size(8u << 20), 512 * 1024);
+	cr_assert_eq(accel_context_dict_default_size(SIZE_MAX), 512 * 1024);
+
+	cr_assert_not_null(msgs);
+	for (unsigned i = 0; i < NTRAIN; i++)
+		train += sizes[i];
+	cap = accel_context_dict_default_size(train);
+	cr_assert_gt(cap, 110 * 1024, "%zu sample bytes", train);
+	dictbuf = malloc(cap);
+	l110 = accel_context_dict_train(dictbuf, 110 * 1024, msgs, sizes,
+					NTRAIN);
+	cr_assert_gt(l110, 0);
+	cr_assert_eq(accel_context_dict_load(dictbuf, (size_t)l110, 3, &d110),
+		     0);
+	ld = accel_context_dict_train(dictbuf, cap, msgs, sizes, NTRAIN);
+	cr_assert_gt(ld, 110 * 1024);
+	cr_assert_leq((size_t)ld, cap);
+	cr_assert_eq(accel_context_dict_load(dictbuf, (size_t)ld, 3, &dd), 0);
+	/* Held-out messages: the ones after the training set. */
+	for (unsigned i = NTRAIN, off = (unsigned)train; i < NTRAIN + NTEST;
+	     off += (unsigned)sizes[i++]) {
+		ssize_t a = accel_context_zstd_compress(
+			z, c, sizeof(c), msgs + off, sizes[i], 3, d110, 0);
+		ssize_t b = accel_context_zstd_compress(
+			z, c, sizeof(c), msgs + off, sizes[i], 3, dd, 0);
+
+		cr_assert(a > 0 && b > 0);
+		small += (size_t)a;
+		dflt += (size_t)b;
+	}
+	cr_log_info("held-out: 110 KiB dictionary %zu B, default (%zd B) %zu B",
+		    small, ld, dflt);
+	cr_assert_lt(dflt, small);
+	accel_context_dict_destroy(d110);
+	accel_context_dict_destroy(dd);
+	free(dictbuf);
+	free(msgs);
+}
+
 Test(context_zstd, dictionary_errors)
 {
 	static const unsigned char broken[64] = { 0x37, 0xa4, 0x30, 0xec, 1 };

@@ -872,14 +872,17 @@ function install(Engine) {
 	}, 1);
 
 	/*
-	 * trainDictionary(samples, {size = 110 KiB, level = 3}) -> Dictionary
-	 * (ZDICT over the samples, then loaded once in the engine).
+	 * trainDictionary(samples, {size, level = 3}) -> Dictionary
+	 * (ZDICT over the samples, then loaded once in the engine). The default
+	 * size is an eighth of the sample bytes, between 4 KiB and 512 KiB
+	 * (the engine picks it; docs/context.md has the measurements).
 	 */
 	const trainPrep = function (samples, opts) {
 		if (!Array.isArray(samples) || samples.length === 0)
 			throw typeError('samples must be a non-empty array');
 		const o = checkOpts(opts);
-		const size = checkInt('size', o.size, 256, 2 ** 31 - 1, 110 * 1024);
+		/* 0: the engine's default for these samples */
+		const size = checkInt('size', o.size, 256, 2 ** 31 - 1, 0);
 		const level = checkInt('level', o.level, -7, 22, 3);
 		const n = samples.length;
 		let total = 4 + 4 * n;
