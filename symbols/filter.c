@@ -101,25 +101,43 @@ int accel__filter_init(struct filter *f)
 void accel__filter_fini(struct filter *f)
 {
 	accel_free(f->bits);
+	accel_free(f->sum);
 	memset(f, 0, sizeof(*f));
+}
+
+/* Summary words a row of nw words needs. */
+static inline uint32_t nsum_of(uint32_t nw)
+{
+	return (nw + 63) / 64;
 }
 
 int accel__filter_reserve(struct filter *f, uint32_t cap)
 {
 	uint32_t nw = (uint32_t)(((uint64_t)cap + 63) / 64), w = f->nwords;
-	uint64_t *bits;
+	uint32_t ns, os = nsum_of(w);
+	uint64_t *bits, *sum;
 
 	if (nw <= w)
 		return 0;
 	nw = nw > 2 * w ? nw : 2 * w;
+	ns = nsum_of(nw);
 	bits = accel_calloc((size_t)FILTER_NSETS * nw, sizeof(*bits));
-	if (!bits)
+	sum = accel_calloc((size_t)FILTER_NSETS * ns, sizeof(*sum));
+	if (!bits || !sum) {
+		accel_free(bits);
+		accel_free(sum);
 		return -ENOMEM;
-	for (uint32_t r = 0; w && r < FILTER_NSETS; r++)
+	}
+	for (uint32_t r = 0; w && r < FILTER_NSETS; r++) {
 		memcpy(bits + (size_t)r * nw, f->bits + (size_t)r * w,
 		       w * sizeof(*bits));
+		memcpy(sum + (size_t)r * ns, f->sum + (size_t)r * os,
+		       os * sizeof(*sum));
+	}
 	accel_free(f->bits);
+	accel_free(f->sum);
 	f->bits = bits;
+	f->sum = sum;
 	f->nwords = nw;
 	return 0;
 }
@@ -127,6 +145,11 @@ int accel__filter_reserve(struct filter *f, uint32_t cap)
 static inline uint64_t *row_of(const struct filter *f, unsigned r)
 {
 	return f->bits + (size_t)r * f->nwords;
+}
+
+static inline uint64_t *sum_of(const struct filter *f, unsigned r)
+{
+	return f->sum + (size_t)r * nsum_of(f->nwords);
 }
 
 /* The rows of classes mask, letters cased and pair bits sig; returns how
@@ -154,6 +177,7 @@ void accel__filter_add(struct filter *f, uint32_t id, uint64_t mask,
 
 	for (unsigned i = 0; i < n; i++) {
 		row_of(f, set[i])[id >> 6] |= 1ull << (id & 63);
+		sum_of(f, set[i])[id >> 12] |= 1ull << ((id >> 6) & 63);
 		f->pop[set[i]]++;
 	}
 }
@@ -164,7 +188,12 @@ void accel__filter_del(struct filter *f, uint32_t id, uint64_t mask,
 	unsigned set[FILTER_NSETS], n = sets_of(mask, cased, sig, set);
 
 	for (unsigned i = 0; i < n; i++) {
-		row_of(f, set[i])[id >> 6] &= ~(1ull << (id & 63));
+		uint64_t *w = &row_of(f, set[i])[id >> 6];
+
+		*w &= ~(1ull << (id & 63));
+		if (!*w)
+			sum_of(f, set[i])[id >> 12] &=
+				~(1ull << ((id >> 6) & 63));
 		f->pop[set[i]]--;
 	}
 }
@@ -220,7 +249,8 @@ void accel__pair_sig_query(const uint8_t *q, uint32_t len, unsigned gmin,
 
 uint64_t accel__filter_bytes(const struct filter *f)
 {
-	return (uint64_t)FILTER_NSETS * f->nwords * sizeof(*f->bits);
+	return (uint64_t)FILTER_NSETS * (f->nwords + nsum_of(f->nwords)) *
+	       sizeof(*f->bits);
 }
 
 void accel__filter_scan_init(const struct filter *f, uint64_t mask,
@@ -238,10 +268,47 @@ void accel__filter_scan_init(const struct filter *f, uint64_t mask,
 		set[j] = r;
 	}
 	memset(s, 0, sizeof(*s));
-	s->nwords = f->nwords;
+	s->nsum = nsum_of(f->nwords);
 	s->nrow = n;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		s->row[i] = row_of(f, set[i]);
+		s->sum[i] = sum_of(f, set[i]);
+	}
+}
+
+/*
+ * The next word with candidates: the summaries say which words of a row
+ * are not zero, so a scan skips 64 words of the rarest rows at a time and
+ * loads only the words every row has something in.
+ */
+static int next_word(struct filter_scan *s)
+{
+	for (;;) {
+		uint64_t x;
+		uint32_t w;
+
+		while (!s->scur) {
+			uint32_t k = s->sw;
+
+			if (k >= s->nsum)
+				return 0;
+			s->sw = k + 1;
+			x = s->sum[0][k];
+			for (uint32_t r = 1; x && r < s->nrow; r++)
+				x &= s->sum[r][k];
+			s->scur = x;
+		}
+		w = (s->sw - 1) * 64 + (uint32_t)__builtin_ctzll(s->scur);
+		s->scur &= s->scur - 1;
+		x = s->row[0][w];
+		for (uint32_t r = 1; x && r < s->nrow; r++)
+			x &= s->row[r][w];
+		if (x) {
+			s->cur = x;
+			s->base = w * 64;
+			return 1;
+		}
+	}
 }
 
 uint32_t accel__filter_next(struct filter_scan *s, uint32_t *ids, uint32_t max)
@@ -251,19 +318,8 @@ uint32_t accel__filter_next(struct filter_scan *s, uint32_t *ids, uint32_t max)
 	if (!s->nrow)
 		return 0;
 	while (n < max) {
-		while (!s->cur) {
-			uint64_t x;
-			uint32_t w = s->w;
-
-			if (w >= s->nwords)
-				return n;
-			s->w = w + 1;
-			x = s->row[0][w];
-			for (uint32_t r = 1; x && r < s->nrow; r++)
-				x &= s->row[r][w];
-			s->cur = x;
-			s->base = w * 64;
-		}
+		if (!s->cur && !next_word(s))
+			return n;
 		do {
 			ids[n++] = s->base + (uint32_t)__builtin_ctzll(s->cur);
 			s->cur &= s->cur - 1;

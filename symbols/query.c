@@ -229,7 +229,8 @@ static void consider(struct qctx *c, uint32_t id)
 	uint32_t n, b = 0, humps = 0;
 	const uint8_t *t;
 	struct cand x;
-	int32_t s, sb;
+	int32_t s, sb, bonus;
+	int full;
 	uint16_t pos[SCORE_MAX_QUERY];
 	int tier;
 
@@ -257,16 +258,15 @@ static void consider(struct qctx *c, uint32_t id)
 	 * plus the hump bonus when its hump count allows) stays below the
 	 * worst kept score would be rejected anyway.
 	 */
-	if (!c->files && c->hn == c->hcap && c->heap[0].tier == TIER_FUZZY &&
-	    (n < c->p.len || !prefix_char_ok(&c->p, t[0]))) {
-		int32_t ub = c->ub + ((humps > 1 && humps <= c->p.len) ?
-					      SCORE_COVER_BONUS :
-					      0);
-
-		if (ub < c->heap[0].fzf)
-			return;
-	}
+	bonus = (humps > 1 && humps <= c->p.len) ? SCORE_COVER_BONUS : 0;
+	full = !c->files && c->hn == c->hcap && c->heap[0].tier == TIER_FUZZY &&
+	       (n < c->p.len || !prefix_char_ok(&c->p, t[0]));
+	if (full && c->ub + bonus < c->heap[0].fzf)
+		return;
 	if (!accel__score_v1(&c->p, t, n, &s, pos))
+		return;
+	/* The same with the score it got: most matches stop here. */
+	if (full && s + bonus < c->heap[0].fzf)
 		return;
 	if (!c->files && c->p.len > 1 && humps > 1 &&
 	    accel__score_cover(&c->p, t, pos) == humps)

@@ -446,23 +446,78 @@ v1_word_avx512(const struct pattern *p, const uint8_t *t, uint32_t n,
 	return v1_finish(p, t, occ, cur, score, pos);
 }
 
+/*
+ * Names of 65..256 bytes with AVX-512BW: the same with up to four mask
+ * words per query character (the shape of v1_bits).
+ */
+__attribute__((target("avx512f,avx512bw"))) static int
+v1_bits_avx512(const struct pattern *p, const uint8_t *t, uint32_t n,
+	       int32_t *score, uint16_t *pos)
+{
+	int nw = (int)((n + 63) / 64), cur = -1, end;
+	__m512i raw[V1_WORDS], fold[V1_WORDS];
+	uint64_t occ[SCORE_MAX_QUERY][V1_WORDS];
+	uint16_t tmp[SCORE_MAX_QUERY], *pp = pos ? pos : tmp;
+	uint32_t m = p->len;
+
+	for (int w = 0; w < nw; w++) {
+		uint32_t left = n - 64 * (uint32_t)w;
+		uint64_t lim = left >= 64 ? ~0ull : (1ull << left) - 1;
+		__mmask64 up;
+
+		raw[w] = _mm512_maskz_loadu_epi8(lim, t + 64 * w);
+		up = _mm512_cmplt_epu8_mask(
+			_mm512_sub_epi8(raw[w], _mm512_set1_epi8('A')),
+			_mm512_set1_epi8(26));
+		fold[w] = _mm512_mask_add_epi8(raw[w], up, raw[w],
+					       _mm512_set1_epi8(0x20));
+	}
+	for (uint32_t i = 0; i < m; i++) {
+		__m512i x = _mm512_set1_epi8(
+			(char)(p->exact[i] ? p->orig[i] : p->fold[i]));
+
+		for (int w = 0; w < nw; w++)
+			occ[i][w] = _mm512_cmpeq_epi8_mask(
+				p->exact[i] ? raw[w] : fold[w], x);
+		if (n & 63)
+			occ[i][nw - 1] &= (1ull << (n & 63)) - 1;
+		if ((cur = next_bit(occ[i], nw, cur + 1)) < 0)
+			return 0;
+	}
+	end = cur + 1;
+	for (uint32_t i = m; i-- > 0;)
+		end = prev_bit(occ[i], end);
+	cur = end - 1;
+	for (uint32_t i = 0; i < m; i++) {
+		cur = next_bit(occ[i], nw, cur + 1);
+		pp[i] = (uint16_t)cur;
+	}
+	*score = positions_score(p, t, pp);
+	return 1;
+}
+
 int accel__score_v1_avx512(const struct pattern *p, const uint8_t *t,
 			   uint32_t n, int32_t *score, uint16_t *pos)
 {
 	if (!__builtin_cpu_supports("avx512bw"))
 		return -1;
-	return v1_word_avx512(p, t, n, score, pos);
+	return n <= 64 ? v1_word_avx512(p, t, n, score, pos) :
+			 v1_bits_avx512(p, t, n, score, pos);
 }
 
 static int (*v1_word)(const struct pattern *, const uint8_t *, uint32_t,
 		      int32_t *, uint16_t *) = accel__score_v1_sse2;
+static int (*v1_long)(const struct pattern *, const uint8_t *, uint32_t,
+		      int32_t *, uint16_t *) = v1_bits;
 
 /* CPU features are probed once, before main and before any thread. */
 __attribute__((constructor)) static void score_cpu(void)
 {
 	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512bw"))
+	if (__builtin_cpu_supports("avx512bw")) {
 		v1_word = v1_word_avx512;
+		v1_long = v1_bits_avx512;
+	}
 }
 #endif
 
@@ -473,7 +528,7 @@ int accel__score_v1(const struct pattern *p, const uint8_t *t, uint32_t n,
 	if (p->len && p->len <= n && n <= 64)
 		return v1_word(p, t, n, score, pos);
 	if (p->len && p->len <= n && n <= 64 * V1_WORDS)
-		return v1_bits(p, t, n, score, pos);
+		return v1_long(p, t, n, score, pos);
 #endif
 	return accel__score_v1_ref(p, t, n, score, pos);
 }

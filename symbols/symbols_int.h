@@ -88,6 +88,7 @@ static inline uint32_t intern_len(const struct intern *in, uint32_t id)
 
 struct filter {
 	uint64_t *bits;	 /* FILTER_NSETS rows of nwords words */
+	uint64_t *sum;	 /* per row, bit w: word w of the row is not 0 */
 	uint32_t nwords; /* per row: capacity / 64 */
 	uint32_t resv;
 	uint64_t pop[FILTER_NSETS]; /* names in each set */
@@ -96,10 +97,12 @@ struct filter {
 /* A scan over the names that hold a set of classes (see filter.c). */
 struct filter_scan {
 	const uint64_t *row[FILTER_NSETS]; /* rarest first */
+	const uint64_t *sum[FILTER_NSETS];
 	uint32_t nrow;
-	uint32_t w; /* next word */
-	uint32_t nwords;
+	uint32_t nsum;
+	uint32_t sw;   /* next summary word */
 	uint32_t base; /* id of bit 0 of cur */
+	uint64_t scur; /* words of summary word sw - 1 not yet read */
 	uint64_t cur;  /* candidates of the current word not yet read */
 };
 
@@ -183,9 +186,9 @@ int accel__score_v1(const struct pattern *p, const uint8_t *t, uint32_t n,
 		    int32_t *score, uint16_t *pos);
 #if defined(__x86_64__)
 /*
- * The two word-sized (names of 1..64 bytes, p->len <= n) fast paths
- * accel__score_v1 picks from at start-up, for tests; the AVX-512 one
- * returns -1 when the CPU lacks AVX-512BW.
+ * The fast paths accel__score_v1 picks from at start-up, for tests:
+ * SSE2 for names of 1..64 bytes, AVX-512BW for 1..256 (p->len <= n); the
+ * AVX-512 one returns -1 when the CPU lacks AVX-512BW.
  */
 int accel__score_v1_sse2(const struct pattern *p, const uint8_t *t, uint32_t n,
 			 int32_t *score, uint16_t *pos);

@@ -247,10 +247,66 @@ Test(symbols_query, fast_matcher_equals_reference, .timeout = 120)
 		if (n >= p.len && n <= 64) {
 			m1 = accel__score_v1_sse2(&p, t, n, &s1, p1);
 			same_v1(m1, s1, p1, m2, s2, p2, &p, t, n);
+		}
+		if (n >= p.len && n <= 256) {
 			m1 = accel__score_v1_avx512(&p, t, n, &s1, p1);
 			if (m1 >= 0)
 				same_v1(m1, s1, p1, m2, s2, p2, &p, t, n);
 		}
+#endif
+	}
+	accel_symbols_destroy(idx);
+}
+
+/*
+ * Names of 65..256 bytes take the multiword paths; real ones that long are
+ * rare, so join real names with '_' (as C macros are) up to such lengths.
+ * The joined text sits in a buffer with the 64 bytes of slack the arena
+ * guarantees.
+ */
+Test(symbols_query, long_name_matcher_equals_reference, .timeout = 120)
+{
+	struct accel_symbols *idx = fx_ts_index();
+	uint64_t seed = 7;
+	uint8_t buf[256 + 64];
+
+	if (!idx)
+		cr_skip_test("node_modules/typescript or ctags missing");
+	for (int round = 0; round < 5000; round++) {
+		uint32_t want = 65 + (uint32_t)(fx_rand(&seed) % 192), n = 0;
+		uint32_t qlen = 1 + (uint32_t)(fx_rand(&seed) % 12);
+		uint8_t qb[16];
+		uint16_t p1[16], p2[16];
+		int32_t s1 = 0, s2 = 0;
+		struct pattern p;
+		int m1, m2;
+
+		memset(buf, 0, sizeof(buf));
+		while (n < want) {
+			uint32_t id = 1 + (uint32_t)(fx_rand(&seed) %
+						     (idx->names.nent - 1));
+			uint32_t l = intern_len(&idx->names, id);
+
+			if (!idx->names.ent[id].refs)
+				continue;
+			if (n + l + 1 > want)
+				l = want - n - (n ? 1 : 0);
+			if (n)
+				buf[n++] = '_';
+			memcpy(buf + n, intern_str(&idx->names, id), l);
+			n += l;
+		}
+		for (uint32_t k = 0; k < qlen; k++)
+			qb[k] = buf[fx_rand(&seed) % n];
+		accel__pattern_init(&p, qb, qlen,
+				    (unsigned)(fx_rand(&seed) % 3));
+		m2 = accel__score_v1_ref(&p, buf, n, &s2, p2);
+		m1 = accel__score_v1(&p, buf, n, &s1, p1);
+		same_v1(m1, s1, p1, m2, s2, p2, &p, buf, n);
+#if defined(__x86_64__)
+		m1 = accel__score_v1_avx512(&p, buf, n, &s1, p1);
+		if (m1 >= 0)
+			same_v1(m1, s1, p1, m2, s2, p2, &p, buf, n);
 #endif
 	}
 	accel_symbols_destroy(idx);
