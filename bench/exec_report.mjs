@@ -12,6 +12,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseArgs(argv) {
 	const o = {};
@@ -25,7 +29,7 @@ function parseArgs(argv) {
 
 function git(args) {
 	try {
-		return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+		return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
 	} catch {
 		return null;
 	}
@@ -98,7 +102,7 @@ function markdown(doc) {
 		['full policy layers', c.layers_full.join(', ')], ['no-namespace policy layers', c.layers_nons.join(', ')],
 	]));
 	out.push('');
-	out.push('Every case runs the command with stdout on a pipe read to EOF and checks its exit code and output. Latency: one call at a time, the cases interleaved in rounds; p50/p99 are exact nearest-rank percentiles. "CPU" is user + system time of the bench process, its reaped children and, for the engine cases, the engine and the commands it reaped: it is what the work costs, and moves less than wall time on a loaded machine.');
+	out.push('Every case runs the command with stdout on a pipe read to EOF and checks its exit code and output. Latency: one call at a time, the cases interleaved in rounds; p50/p99 are exact nearest-rank percentiles. "CPU" is user + system time of the bench process, its reaped children and every live descendant (the engine, the sandbox\'s launchers) with the children they reaped, per exec: it is what the work costs wherever it is charged, and moves less than wall time on a loaded machine (descendants are read from /proc in 10 ms ticks, so it needs a few hundred execs per case).');
 	out.push('');
 	out.push('## Targets (issue 3)');
 	out.push('');
