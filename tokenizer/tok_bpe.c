@@ -21,53 +21,73 @@
 /* Pieces up to this many bytes are merged with the quadratic scan. */
 #define SMALL_PIECE 96
 
-static long bpe_small(const struct accel_tokenizer *tok, const uint8_t *p,
-		      size_t n, uint32_t *ids)
+/* Keys of the short merge: rank above, position in the low byte. */
+#define SMALL_KEY(rank, pos) \
+	((rank) == TOK_NO_RANK ? TOK_NO_RANK : (rank) << 8 | (uint32_t)(pos))
+
+/*
+ * Built for AVX2 too where the CPU has it (the minimum over the keys is
+ * twice as wide), chosen once at load time.
+ */
+__attribute__((target_clones("avx2", "default"))) static long
+bpe_small(const struct accel_tokenizer *tok, const uint8_t *p, size_t n,
+	  uint32_t *ids)
 {
 	/*
-	 * Parts are named by their first byte and linked by nxt[] (n ends
-	 * the list); pair[k] is the rank of part k joined with the next one,
-	 * id[k] the token of part k. Links instead of array removal: a merge
-	 * costs two lookups and no memmove.
+	 * Parts are named by their first byte and linked both ways by
+	 * nxt[]/prv[] (n ends the list); key[k] is the rank of part k joined
+	 * with the next one and k itself (rank << 8 | k), or TOK_NO_RANK
+	 * also for dead parts, so the lowest key is the lowest rank, the
+	 * leftmost on a tie. Finding it is a plain minimum over the array,
+	 * without branches or pointer chasing (the compiler vectorizes it);
+	 * the links make a merge two lookups and no memmove.
 	 */
-	uint8_t nxt[SMALL_PIECE + 1];
-	uint32_t pair[SMALL_PIECE], id[SMALL_PIECE];
-	size_t k, o = 0;
+	uint8_t nxt[SMALL_PIECE + 1], prv[SMALL_PIECE + 1];
+	uint32_t key[SMALL_PIECE + 8] __attribute__((aligned(32)));
+	uint32_t id[SMALL_PIECE];
+	/* The scan covers whole vectors: keys past n are TOK_NO_RANK. */
+	size_t k, o = 0, n8 = (n + 7) & ~(size_t)7;
 	long parts = (long)n;
 
+	_Static_assert(SMALL_PIECE < 256, "positions fit the key's low byte");
 	for (k = 0; k < n; k++) {
 		nxt[k] = (uint8_t)(k + 1);
+		prv[k] = (uint8_t)(k - 1);
 		id[k] = tok->byte_rank[p[k]];
 	}
 	for (k = 0; k + 1 < n; k++)
-		pair[k] = tok->pair_rank[p[k] << 8 | p[k + 1]];
-	pair[n - 1] = TOK_NO_RANK;
+		key[k] = SMALL_KEY(tok->pair_rank[p[k] << 8 | p[k + 1]], k);
+	for (k = n - 1; k < n8; k++)
+		key[k] = TOK_NO_RANK;
 
 	for (;;) {
-		uint32_t min = TOK_NO_RANK;
-		size_t best = 0, before = n, prev = n, r, after;
+		uint32_t min = TOK_NO_RANK, r;
+		size_t best, right, after;
 
-		/* The lowest rank, leftmost on a tie, and the part before it. */
-		for (k = 0; k < n; prev = k, k = nxt[k]) {
-			if (pair[k] < min) {
-				min = pair[k];
-				best = k;
-				before = prev;
-			}
-		}
+		for (k = 0; k < n8; k++)
+			min = key[k] < min ? key[k] : min;
 		if (min == TOK_NO_RANK)
 			break;
-		r = nxt[best];
-		after = nxt[r];
-		id[best] = min;
+		best = min & 0xff;
+		right = nxt[best];
+		after = nxt[right];
+		id[best] = min >> 8;
 		nxt[best] = (uint8_t)after;
+		if (after < n)
+			prv[after] = (uint8_t)best;
+		key[right] = TOK_NO_RANK;
 		parts--;
-		pair[best] = after < n ? accel__tok_rank(tok, p + best,
-							 nxt[after] - best) :
-					 TOK_NO_RANK;
-		if (before < n)
-			pair[before] = accel__tok_rank(tok, p + before,
-						       after - before);
+		r = after < n ?
+			    accel__tok_rank(tok, p + best, nxt[after] - best) :
+			    TOK_NO_RANK;
+		key[best] = SMALL_KEY(r, best);
+		/* Part 0 is never merged away: any other part has one before. */
+		if (best > 0) {
+			size_t before = prv[best];
+
+			r = accel__tok_rank(tok, p + before, after - before);
+			key[before] = SMALL_KEY(r, before);
+		}
 	}
 	if (ids)
 		for (k = 0; k < n; k = nxt[k])

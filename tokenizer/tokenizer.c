@@ -9,6 +9,7 @@
 #include "accel_alloc.h"
 #include "accel_err.h"
 #include "tok_int.h"
+#include "tok_split.h"
 
 /* Where the output of one call goes. */
 struct tok_out {
@@ -74,6 +75,21 @@ encode_ordinary(const struct accel_tokenizer *tok, const uint8_t *s, size_t n,
 				return ret;
 			goto next;
 		}
+		/* Two bytes: a token, or two byte tokens; no hash needed. */
+		if (len == 2) {
+			r = tok->pair_rank[s[i] << 8 | s[i + 1]];
+			if (r != TOK_NO_RANK) {
+				ret = emit1(o, r);
+			} else {
+				ret = emit1(o, tok->byte_rank[s[i]]);
+				if (!ret)
+					ret = emit1(o,
+						    tok->byte_rank[s[i + 1]]);
+			}
+			if (ret < 0)
+				return ret;
+			goto next;
+		}
 		h = XXH3_64bits(s + i, len);
 		r = accel__tok_rank_h(tok, s + i, len, h);
 		if (r != TOK_NO_RANK) {
@@ -113,13 +129,13 @@ next:
 static int encode_cl100k(const struct accel_tokenizer *tok, const uint8_t *s,
 			 size_t n, struct tok_out *o)
 {
-	return encode_ordinary(tok, s, n, o, accel__tok_split_cl100k);
+	return encode_ordinary(tok, s, n, o, tok_split_cl100k);
 }
 
 static int encode_o200k(const struct accel_tokenizer *tok, const uint8_t *s,
 			size_t n, struct tok_out *o)
 {
-	return encode_ordinary(tok, s, n, o, accel__tok_split_o200k);
+	return encode_ordinary(tok, s, n, o, tok_split_o200k);
 }
 
 static int encode_plain(const struct accel_tokenizer *tok, const uint8_t *s,
