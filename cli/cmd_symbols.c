@@ -24,6 +24,7 @@
 #include "accel_err.h"
 #include "accel_time.h"
 #include "cli.h"
+#include "sandbox.h"
 #include "symbols.h"
 
 static void usage(FILE *f)
@@ -97,6 +98,30 @@ static void progress(void *arg, uint64_t done, uint64_t total)
 		fputc('\n', stderr);
 }
 
+/* The sandbox ctags ran under, and loudly what it lacked. */
+static void print_layers(const struct accel_symbols_ws_result *r)
+{
+	if (!r->sandbox_layers && !r->sandbox_layers_missing)
+		return;
+	printf("ctags sandbox:");
+	for (uint32_t b = 1; b; b <<= 1)
+		if (r->sandbox_layers & b)
+			printf(" %s", accel_sandbox_layer_name(b));
+	printf("\n");
+	if (r->sandbox_layers_missing) {
+		fprintf(stderr, "agent-accel symbols: warning: ctags ran "
+				"without these sandbox layers:");
+		for (uint32_t b = 1; b; b <<= 1)
+			if (r->sandbox_layers_missing & b)
+				fprintf(stderr, " %s",
+					accel_sandbox_layer_name(b));
+		fprintf(stderr, "\n");
+	}
+	if (r->sandbox_violations)
+		printf("ctags sandbox: %llu denied syscalls\n",
+		       (unsigned long long)r->sandbox_violations);
+}
+
 static int cmd_index(const char *dir, const char *db)
 {
 	struct accel_symbols *idx;
@@ -127,6 +152,7 @@ static int cmd_index(const char *dir, const char *db)
 	if (ret)
 		goto fail_idx;
 	accel_symbols_stats(idx, &st);
+	print_layers(&r);
 	printf("%llu files seen, %llu indexed, %llu unchanged, %llu removed, "
 	       "%llu errors\n%llu symbols (%llu names) in %llu files, %.1f MB, "
 	       "%.0f ms\nindex: %s\n",

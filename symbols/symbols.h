@@ -405,6 +405,11 @@ struct accel_symbols_ws_opts {
 	void *progress_arg;
 	uint32_t max_file_bytes; /* skip larger files; 0 = 64 MiB */
 	uint32_t flags;		 /* 0 */
+	/* Per ctags batch: timeout (0 = 300 s) and JSON output budget
+	 * (0 = 1 GiB); past either, indexing fails with SYM_CTAGS. */
+	uint32_t ctags_timeout_ms;
+	uint32_t resv;
+	uint64_t ctags_max_output;
 };
 
 struct accel_symbols_ws_result {
@@ -414,6 +419,12 @@ struct accel_symbols_ws_result {
 	uint64_t files_removed;	  /* known files that no longer exist */
 	uint64_t symbols;	  /* symbols upserted */
 	uint64_t errors;	  /* files that could not be read or parsed */
+	/* The sandbox ctags ran under (0 when no file needed ctags): the
+	 * ACCEL_SANDBOX_L_* layers in force, those this kernel could not
+	 * give, and the syscalls it denied and reported. */
+	uint64_t sandbox_layers;
+	uint64_t sandbox_layers_missing;
+	uint64_t sandbox_violations;
 };
 
 /*
@@ -425,8 +436,17 @@ struct accel_symbols_ws_result {
  * them. Files indexed earlier under root that are gone are removed.
  * Paths in the index are "root/relative" with root as given (trailing
  * slashes dropped). Blocks; allocates.
+ *
+ * ctags runs under the sandbox (sandbox/sandbox.h, docs/symbols.md): it
+ * can read root, its own directory, /usr, /lib, /lib64, /etc/ld.so.cache,
+ * /dev/null and /dev/urandom, and nothing else; no network; its temporary
+ * file goes to a private /tmp (or a scratch directory removed afterwards
+ * when root is under /tmp); per batch a timeout, an output budget and
+ * memory, file-size and CPU limits. res->sandbox_* report the layers.
+ *
  * Returns 0 with *res filled (res may be NULL), -ACCEL_E_SYM_CTAGS when
- * ctags cannot run, or -errno.
+ * ctags cannot be found, fails, times out or exceeds its output budget,
+ * -ACCEL_E_SANDBOX_* when the sandbox cannot start it, or -errno.
  */
 int accel_symbols_index_workspace(struct accel_symbols *idx,
 				  const struct accel_symbols_ws_opts *opts,

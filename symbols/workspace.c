@@ -4,6 +4,16 @@
  * file (through the caller's io_uring when given), and run universal-ctags
  * on the files whose XXH3 changed, in batches, turning its JSON tags into
  * upsert buffers.
+ *
+ * ctags parses untrusted files with a large C parser, so it runs under the
+ * sandbox (sandbox/sandbox.h): it may read the workspace, the system's
+ * /usr and /lib (its binary and libraries) and nothing else; it may write
+ * nothing but the temporary file it insists on making, which goes to a
+ * private tmpfs on /tmp (or, for a workspace under /tmp, which that tmpfs
+ * would hide, to an empty scratch directory we make and remove); no
+ * network; a timeout, an output budget and memory, file-size and CPU
+ * limits per batch. The policy is compiled once per indexing run; the
+ * layers in force are reported in the result.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -11,26 +21,28 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <liburing.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "accel_alloc.h"
+#include "accel_compiler.h"
 #include "accel_err.h"
+#include "sandbox.h"
 #include "symbols_int.h"
-
-extern char **environ;
 
 #define BATCH_FILES	  256
 #define DEFAULT_MAX_BYTES (64u << 20)
+#define CTAGS_TIMEOUT_MS  300000u      /* per batch */
+#define CTAGS_MAX_OUTPUT  (1ull << 30) /* JSON bytes per batch */
+#define CTAGS_MEM_BYTES	  (4ull << 30) /* address space */
+#define CTAGS_FSIZE_BYTES (1ull << 30) /* its temporary file */
+#define CTAGS_STDERR_KEEP 4096
 
 /* ------------------------------------------------------------ gitignore */
 
@@ -564,62 +576,225 @@ static void pend_free(struct pending *pf)
 	memset(pf, 0, sizeof(*pf));
 }
 
-/* Runs ctags over the listed files (root-relative), output to a memfd. */
-static int run_ctags(const char *ctags, const char *root, struct pending *pf,
-		     size_t n, int *out_fd)
-{
-	int in_fd = memfd_create("ctags-list", MFD_CLOEXEC);
-	int ofd = memfd_create("ctags-out", MFD_CLOEXEC);
-	posix_spawn_file_actions_t fa;
-	char *argv[] = { (char *)ctags,
-			 "--output-format=json",
-			 "--fields=+n+e+K+Z+S",
-			 "--sort=no",
-			 "--languages=-JSON",
-			 "-f",
-			 "-",
-			 "-L",
-			 "-",
-			 NULL };
-	pid_t pid;
-	int st, ret;
+/* ------------------------------------------------------ sandboxed ctags */
 
-	if (in_fd < 0 || ofd < 0) {
-		ret = -errno;
-		goto err;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (dprintf(in_fd, "%s\n", pf[i].rel) < 0) {
-			ret = -EIO;
-			goto err;
+struct ctags_box {
+	struct accel_sandbox *sb;
+	char exe[4096];	 /* ctags, symlinks resolved */
+	char root[4096]; /* the workspace, symlinks resolved */
+	char tmpdir[64]; /* scratch TMPDIR, or "" with a private /tmp */
+	char tmpenv[80]; /* "TMPDIR=..." */
+	uint32_t timeout_ms;
+	uint64_t max_output;
+};
+
+/* Finds an executable in PATH (or takes a path) and resolves it. */
+static int find_exe(const char *name, char *out)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	if (strchr(name, '/'))
+		return realpath(name, out) && !access(out, X_OK) ? 0 : -ENOENT;
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t l = strcspn(path, ":");
+
+		if (l && l + strlen(name) + 2 <= sizeof(buf)) {
+			snprintf(buf, sizeof(buf), "%.*s/%s", (int)l, path,
+				 name);
+			if (!access(buf, X_OK) && realpath(buf, out))
+				return 0;
 		}
+		path += l + (path[l] == ':');
 	}
-	lseek(in_fd, 0, SEEK_SET);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
-	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addchdir_np(&fa, root);
-	ret = posix_spawnp(&pid, ctags, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (ret) {
+	return -ENOENT;
+}
+
+static int under(const char *path, const char *dir)
+{
+	size_t l = strlen(dir);
+
+	return !strncmp(path, dir, l) && (path[l] == '/' || !path[l]);
+}
+
+/* Removes the scratch directory and whatever a killed ctags left in it. */
+static void scratch_remove(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d) {
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+static void box_close(struct ctags_box *bx)
+{
+	accel_sandbox_destroy(bx->sb);
+	bx->sb = NULL;
+	if (bx->tmpdir[0])
+		scratch_remove(bx->tmpdir);
+	bx->tmpdir[0] = 0;
+}
+
+/*
+ * Compiles the policy ctags runs under: read the workspace, ctags' own
+ * directory, /usr, /lib and /lib64 (binary and shared libraries),
+ * /etc/ld.so.cache, /dev/null and /dev/urandom; write nothing.
+ */
+static int box_open(struct ctags_box *bx, const char *ctags, const char *root,
+		    const struct accel_symbols_ws_opts *o)
+{
+	static const char *const sys[] = { "/usr",	"/lib",
+					   "/lib64",	"/etc/ld.so.cache",
+					   "/dev/null", "/dev/urandom" };
+	const char *read[ACCEL_ARRAY_SIZE(sys) + 2], *write[1];
+	struct accel_sandbox_policy pol = { 0 };
+	char exedir[4096];
+	size_t nr = 0;
+	struct stat st;
+	int ret;
+
+	memset(bx, 0, sizeof(*bx));
+	if (find_exe(ctags, bx->exe) || !realpath(root, bx->root))
+		return -ACCEL_E_SYM_CTAGS;
+	snprintf(exedir, sizeof(exedir), "%s", bx->exe);
+	*strrchr(exedir, '/') = 0;
+	read[nr++] = bx->root;
+	if (exedir[0] && !under(exedir, "/usr"))
+		read[nr++] = exedir;
+	for (size_t i = 0; i < ACCEL_ARRAY_SIZE(sys); i++)
+		if (!lstat(sys[i], &st) && !S_ISLNK(st.st_mode))
+			read[nr++] = sys[i];
+	pol.read = read;
+	pol.n_read = nr;
+	pol.net = ACCEL_SANDBOX_NET_NONE;
+	pol.mem_bytes = CTAGS_MEM_BYTES;
+	pol.fsize_bytes = CTAGS_FSIZE_BYTES;
+	bx->timeout_ms = o->ctags_timeout_ms ? o->ctags_timeout_ms :
+					       CTAGS_TIMEOUT_MS;
+	bx->max_output = o->ctags_max_output ? o->ctags_max_output :
+					       CTAGS_MAX_OUTPUT;
+	pol.cpu_ms = bx->timeout_ms;
+	if (under(bx->root, "/tmp")) {
+		/* A private /tmp would hide the workspace itself. */
+		snprintf(bx->tmpdir, sizeof(bx->tmpdir),
+			 "/tmp/accel-ctags-XXXXXX");
+		if (!mkdtemp(bx->tmpdir)) {
+			bx->tmpdir[0] = 0;
+			return -errno;
+		}
+		write[0] = bx->tmpdir;
+		pol.write = write;
+		pol.n_write = 1;
+		snprintf(bx->tmpenv, sizeof(bx->tmpenv), "TMPDIR=%s",
+			 bx->tmpdir);
+	} else {
+		pol.flags = ACCEL_SANDBOX_F_PRIVATE_TMP;
+		snprintf(bx->tmpenv, sizeof(bx->tmpenv), "TMPDIR=/tmp");
+	}
+	ret = accel_sandbox_policy_compile(&pol, &bx->sb);
+	if (ret)
+		box_close(bx);
+	return ret;
+}
+
+struct ctags_out {
+	char *buf;
+	size_t len, cap, max;
+	int overflow;
+};
+
+static void on_output(void *arg, int stream, const void *data, size_t len)
+{
+	struct ctags_out *co = arg;
+
+	if (stream != 0 || co->overflow)
+		return;
+	if (co->len + len > co->max) {
+		co->overflow = 1;
+		return;
+	}
+	if (co->len + len > co->cap) {
+		size_t nc = co->cap ? co->cap : 1 << 16;
+		char *nb;
+
+		while (nc < co->len + len)
+			nc *= 2;
+		nb = accel_realloc(co->buf, nc);
+		if (!nb) {
+			co->overflow = 1;
+			return;
+		}
+		co->buf = nb;
+		co->cap = nc;
+	}
+	memcpy(co->buf + co->len, data, len);
+	co->len += len;
+}
+
+/*
+ * Runs ctags in the box over the listed files (root-relative, fed on
+ * stdin); its JSON lines land in co. Returns 0, the sandbox's error when
+ * it could not start, or -ACCEL_E_SYM_CTAGS when ctags failed, timed out
+ * or exceeded its budget.
+ */
+static int run_ctags(const struct ctags_box *bx, struct pending *pf, size_t n,
+		     struct ctags_out *co, struct accel_symbols_ws_result *r)
+{
+	const char *argv[] = { bx->exe,
+			       "--options=NONE",
+			       "--output-format=json",
+			       "--fields=+n+e+K+Z+S",
+			       "--sort=no",
+			       "--languages=-JSON",
+			       "-f",
+			       "-",
+			       "-L",
+			       "-",
+			       NULL };
+	const char *env_set[] = { bx->tmpenv, NULL };
+	struct accel_sandbox_drive_opts dopt = { .on_output = on_output,
+						 .arg = co };
+	struct accel_sandbox_exec req = { 0 };
+	struct accel_sandbox_result res;
+	size_t ll = 0, at = 0;
+	char *list;
+	int ret;
+
+	for (size_t i = 0; i < n; i++)
+		ll += strlen(pf[i].rel) + 1;
+	list = accel_malloc(ll + 1);
+	if (!list)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		at += (size_t)sprintf(list + at, "%s\n", pf[i].rel);
+	req.argv = argv;
+	req.env_set = env_set;
+	req.cwd = bx->root;
+	req.stdin_data = list;
+	req.stdin_len = ll;
+	req.timeout_ms = bx->timeout_ms;
+	req.head_bytes = CTAGS_STDERR_KEEP;
+	req.tail_bytes = CTAGS_STDERR_KEEP;
+	req.max_output_bytes = bx->max_output + (1u << 20);
+	ret = accel_sandbox_run(bx->sb, &req, &dopt, &res);
+	accel_free(list);
+	r->sandbox_layers |= res.layers;
+	r->sandbox_layers_missing |= res.layers_missing;
+	r->sandbox_violations += res.n_violations;
+	if (!ret && (res.exit_code != 0 || co->overflow ||
+		     (res.flags &
+		      (ACCEL_SANDBOX_R_TIMED_OUT |
+		       ACCEL_SANDBOX_R_OUTPUT_LIMIT | ACCEL_SANDBOX_R_OOM))))
 		ret = -ACCEL_E_SYM_CTAGS;
-		goto err;
-	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		ret = -ACCEL_E_SYM_CTAGS;
-		goto err;
-	}
-	close(in_fd);
-	*out_fd = ofd;
-	return 0;
-err:
-	if (in_fd >= 0)
-		close(in_fd);
-	if (ofd >= 0)
-		close(ofd);
+	accel_sandbox_result_free(&res);
 	return ret;
 }
 
@@ -629,40 +804,26 @@ static int by_rel(const void *a, const void *b)
 		      ((const struct pending *)b)->rel);
 }
 
-static int process_batch(struct accel_symbols *idx, const char *ctags,
+static int process_batch(struct accel_symbols *idx, const struct ctags_box *bx,
 			 const char *root, struct pending *pf, size_t n,
 			 struct accel_symbols_ws_result *res)
 {
+	struct ctags_out co = { .max = bx->max_output };
 	char *scratch = NULL;
-	struct stat st;
 	const char *p, *end;
-	void *map = NULL;
-	int fd = -1, ret;
+	int ret;
 
 	qsort(pf, n, sizeof(*pf), by_rel);
-	ret = run_ctags(ctags, root, pf, n, &fd);
+	ret = run_ctags(bx, pf, n, &co, res);
 	if (ret)
-		return ret;
-	if (fstat(fd, &st)) {
-		ret = -errno;
 		goto out;
-	}
-	if (st.st_size) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
-			   0);
-		if (map == MAP_FAILED) {
-			map = NULL;
-			ret = -errno;
-			goto out;
-		}
-	}
 	scratch = accel_malloc(1 << 20);
 	if (!scratch) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	p = map;
-	end = p ? p + st.st_size : p;
+	p = co.buf;
+	end = p ? p + co.len : p;
 	while (p && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		struct pending key, *hit;
@@ -703,9 +864,7 @@ static int process_batch(struct accel_symbols *idx, const char *ctags,
 	ret = 0;
 out:
 	accel_free(scratch);
-	if (map)
-		munmap(map, (size_t)st.st_size);
-	close(fd);
+	accel_free(co.buf);
 	return ret;
 }
 
@@ -794,12 +953,13 @@ int accel_symbols_index_workspace(struct accel_symbols *idx,
 	struct walk w = { 0 };
 	struct pending *pf = NULL;
 	struct fbuf *fb = NULL;
+	struct ctags_box bx = { 0 };
 	const char *ctags;
 	char root[4096];
 	size_t rl, np = 0;
 	int ret;
 
-	if (!idx || !o || !o->root || o->flags)
+	if (!idx || !o || !o->root || o->flags || o->resv)
 		return -ACCEL_E_BAD_ARG;
 	if (!res)
 		res = &dummy;
@@ -863,8 +1023,14 @@ int accel_symbols_index_workspace(struct accel_symbols *idx,
 			pf[np].hash = h;
 			np++;
 		}
+		if (np && !bx.sb) {
+			/* Compiled at the first batch that needs ctags. */
+			ret = box_open(&bx, ctags, root, o);
+			if (ret)
+				goto out;
+		}
 		if (np) {
-			ret = process_batch(idx, ctags, root, pf, np, res);
+			ret = process_batch(idx, &bx, root, pf, np, res);
 			for (size_t i = 0; i < np; i++)
 				pend_free(&pf[i]);
 			if (ret)
@@ -876,6 +1042,7 @@ int accel_symbols_index_workspace(struct accel_symbols *idx,
 	}
 	ret = remove_gone(idx, root, &w, res);
 out:
+	box_close(&bx);
 	for (size_t i = 0; i < w.nfiles; i++)
 		accel_free(w.files[i]);
 	accel_free(w.files);

@@ -27,7 +27,9 @@
  *                   Result: the imports result layout; res = its length.
  *  8 SAVE / 9 LOAD  in: snapshot path. res: 0 / files loaded.
  * 10 INDEX          in: workspace root. Progress completions carry files
- *                   done / total. Result: struct accel_symbols_ws_result.
+ *                   done / total. Result: struct accel_symbols_ws_result
+ *                   (nine u64, the last three the sandbox ctags ran
+ *                   under).
  *
  * Input is copied out of the mapping (ACCEL_OPF_COPY_IN): the upsert
  * validator reads offsets twice. Errors: -ACCEL_E_BAD_REQUEST for a bad

@@ -368,6 +368,10 @@ test('indexWorkspace reports progress and skips unchanged files', { skip }, asyn
 			onProgress: (done, totalFiles) => seen.push([done, totalFiles]),
 		});
 		assert.ok(r.filesIndexed > 10 && r.symbols > 100, JSON.stringify(r));
+		// ctags ran under the sandbox: Landlock fs (1 << 6) and seccomp
+		// (1 << 9) in force, nothing the policy wanted missing.
+		assert.equal(r.sandboxLayers & ((1 << 6) | (1 << 9)), (1 << 6) | (1 << 9));
+		assert.equal(r.sandboxLayersMissing, 0);
 		assert.equal(r.filesSeen, r.filesIndexed + r.filesUnchanged + r.errors);
 		assert.ok(seen.length >= 1);
 		for (const [d, t] of seen)

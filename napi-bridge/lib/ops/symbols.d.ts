@@ -87,6 +87,15 @@ export interface WorkspaceResult {
 	filesRemoved: number;
 	symbols: number;
 	errors: number;
+	/**
+	 * universal-ctags runs under the sandbox: the layers in force (bits
+	 * ACCEL_SANDBOX_L_* of sandbox/sandbox.h: 1 << 6 Landlock fs,
+	 * 1 << 9 seccomp, ...), those this kernel could not give, and the
+	 * syscalls it was denied. 0 when no file needed ctags.
+	 */
+	sandboxLayers: number;
+	sandboxLayersMissing: number;
+	sandboxViolations: number;
 }
 
 export interface IndexWorkspaceOptions extends AsyncOptions {

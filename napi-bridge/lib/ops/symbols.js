@@ -395,7 +395,8 @@ function queryReq(q, opts, files) {
 const STATS = ['symbols', 'files', 'names', 'bytes', 'stringGarbage',
 	'importFiles', 'importEdges'];
 const WS = ['filesSeen', 'filesIndexed', 'filesUnchanged', 'filesRemoved',
-	'symbols', 'errors'];
+	'symbols', 'errors', 'sandboxLayers', 'sandboxLayersMissing',
+	'sandboxViolations'];
 
 function u64s(buf, keys) {
 	const o = {};
@@ -546,9 +547,12 @@ defPair(SP, 'load', 1, function ([path]) {
 
 /*
  * indexWorkspace(root, {onProgress(done, total), signal}) -> {filesSeen,
- * filesIndexed, filesUnchanged, filesRemoved, symbols, errors}: walks root
- * (honouring .gitignore), runs universal-ctags on changed files, upserts.
- * Progress arrives per batch of files (lossy: some may be skipped).
+ * filesIndexed, filesUnchanged, filesRemoved, symbols, errors,
+ * sandboxLayers, sandboxLayersMissing, sandboxViolations}: walks root
+ * (honouring .gitignore), runs universal-ctags under the sandbox on changed
+ * files, upserts. sandbox* are the sandbox layer bits (sandbox.h
+ * ACCEL_SANDBOX_L_*) ctags ran under and lacked, and the syscalls it was
+ * denied. Progress arrives per batch of files (lossy: some may be skipped).
  */
 defPair(SP, 'indexWorkspace', 1, function ([root, opts]) {
 	checkPath('root', root);
