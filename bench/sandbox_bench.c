@@ -36,7 +36,7 @@ enum cfg {
 	C_POSIX,
 	C_FULL,
 	C_FULL_URING,
-	C_NOIPC,
+	C_DIRECT,
 	C_NONS,
 	C_BWRAP,
 	C_BWRAP_NET,
@@ -47,7 +47,7 @@ static const char *const cfg_names[C_N] = {
 	[C_POSIX] = "posix_spawn",
 	[C_FULL] = "accel full policy",
 	[C_FULL_URING] = "accel full (io_uring)",
-	[C_NOIPC] = "accel full minus ipcns",
+	[C_DIRECT] = "accel full, no launcher",
 	[C_NONS] = "accel no namespaces",
 	[C_BWRAP] = "bwrap (no netns)",
 	[C_BWRAP_NET] = "bwrap --unshare-all",
@@ -56,7 +56,7 @@ static const char *const cfg_names[C_N] = {
 static const char *const true_argv[] = { "/bin/true", NULL };
 static const char *const echo_argv[] = { "/bin/sh", "-c", "echo hi", NULL };
 
-static struct accel_sandbox *sb_full, *sb_noipc, *sb_nons;
+static struct accel_sandbox *sb_full, *sb_direct, *sb_nons;
 static char workdir[64];
 static int have_bwrap;
 
@@ -161,8 +161,8 @@ static int run_cfg(int c, const char *const *argv)
 		return run_accel(sb_full, argv, 0);
 	case C_FULL_URING:
 		return run_accel(sb_full, argv, 1);
-	case C_NOIPC:
-		return run_accel(sb_noipc, argv, 0);
+	case C_DIRECT:
+		return run_accel(sb_direct, argv, 0);
 	case C_NONS:
 		return run_accel(sb_nons, argv, 0);
 	case C_BWRAP:
@@ -284,7 +284,7 @@ int main(int argc, char **argv)
 	int total = argc > 2 ? atoi(argv[2]) : 400;
 	const struct accel_sandbox_features *f = accel_sandbox_probe();
 	const char *w[1];
-	struct accel_sandbox_policy full = { 0 }, nons = { 0 }, noipc;
+	struct accel_sandbox_policy full = { 0 }, nons = { 0 }, direct;
 	int ret;
 
 	snprintf(workdir, sizeof(workdir), "/tmp/accel-bench-XXXXXX");
@@ -298,11 +298,11 @@ int main(int argc, char **argv)
 	full.net = ACCEL_SANDBOX_NET_NONE;
 	nons = full;
 	nons.disabled = ACCEL_SANDBOX_L_ALL_NS;
-	noipc = full;
-	noipc.disabled = ACCEL_SANDBOX_L_IPCNS;
+	direct = full;
+	direct.flags |= ACCEL_SANDBOX_F_NO_LAUNCHER;
 	ret = accel_sandbox_policy_compile(&full, &sb_full);
 	if (!ret)
-		ret = accel_sandbox_policy_compile(&noipc, &sb_noipc);
+		ret = accel_sandbox_policy_compile(&direct, &sb_direct);
 	if (!ret)
 		ret = accel_sandbox_policy_compile(&nons, &sb_nons);
 	if (ret) {
@@ -328,12 +328,12 @@ int main(int argc, char **argv)
 		throughput(C_POSIX, inflight, total);
 		throughput(C_FULL, inflight, total);
 		throughput(C_FULL_URING, inflight, total);
-		throughput(C_NOIPC, inflight, total);
+		throughput(C_DIRECT, inflight, total);
 		if (have_bwrap)
 			throughput(C_BWRAP, inflight, total);
 	}
 	accel_sandbox_destroy(sb_full);
-	accel_sandbox_destroy(sb_noipc);
+	accel_sandbox_destroy(sb_direct);
 	accel_sandbox_destroy(sb_nons);
 	rmdir(workdir);
 	return 0;

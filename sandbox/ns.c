@@ -164,7 +164,7 @@ int accel__sbx_idmap_child(const struct sbx_child *c)
 	return ret;
 }
 
-static int do_mount(const struct sbx_mount *m)
+static int do_mount(const struct sbx_child *c, const struct sbx_mount *m)
 {
 	const unsigned long lock = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
@@ -208,9 +208,12 @@ int accel__sbx_mounts_child(const struct sbx_child *c)
 	if (!(sb->layers & ACCEL_SANDBOX_L_USERNS) &&
 	    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return -errno;
-	for (size_t i = 0; i < sb->n_mounts; i++)
-		if (do_mount(&sb->mounts[i]) < 0)
+	for (size_t i = 0; i < sb->n_mounts; i++) {
+		if (c->no_proc && sb->mounts[i].kind == SBX_MNT_PROC)
+			continue;
+		if (do_mount(c, &sb->mounts[i]) < 0)
 			return -errno;
+	}
 	return 0;
 }
 

@@ -41,6 +41,9 @@ void accel_sandbox_destroy(struct accel_sandbox *sb)
 {
 	if (!sb)
 		return;
+	accel__sbx_zygote_stop(sb);
+	pthread_mutex_destroy(&sb->zlock);
+	accel_free(sb->zprog.filter);
 	if (sb->ruleset_fd >= 0)
 		close(sb->ruleset_fd);
 	accel_free(sb->prog.filter);
@@ -311,6 +314,7 @@ int accel_sandbox_policy_compile(const struct accel_sandbox_policy *p,
 	if (!sb)
 		return -ENOMEM;
 	sb->ruleset_fd = -1;
+	pthread_mutex_init(&sb->zlock, NULL);
 	sb->net = p->net;
 	sb->flags = p->flags;
 	sb->mem_bytes = p->mem_bytes;
@@ -401,6 +405,8 @@ int accel_sandbox_policy_compile(const struct accel_sandbox_policy *p,
 		ret = accel__sbx_seccomp_compile(sb);
 		if (ret)
 			goto err;
+	} else {
+		sb->zygote_ok = accel__sbx_zygote_eligible(sb);
 	}
 	*out = sb;
 	return 0;

@@ -64,6 +64,10 @@ struct accel_sandbox_proc {
 	size_t stdin_off, stdin_len;
 	int listener; /* seccomp notification fd, or -1 */
 	int mntns; /* the exec's mount namespace, released in the background */
+	/* Started by the policy's launcher (still our child); violations
+	 * arrive through the launcher's routing entry zx. */
+	struct sbx_zygote *zy;
+	struct sbx_zexec *zx;
 	struct sbx_cgroup cg;
 	uint32_t layers;
 	uint64_t start_ns;
@@ -314,6 +318,8 @@ static void proc_free(struct accel_sandbox_proc *p)
 	close_fd(&p->in_fd);
 	close_fd(&p->listener);
 	close_fd(&p->pidfd);
+	if (p->zx)
+		accel__sbx_zexec_free(p->zy, p->zx);
 	accel__sbx_cgroup_destroy(&p->cg);
 	accel__sbx_release_mntns(p->mntns);
 	accel_free(p->stdin_buf);
@@ -414,17 +420,10 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 			goto err;
 		}
 	}
-	if (sb->notify &&
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, report) < 0) {
-		ret = -errno;
-		goto err;
-	}
-
 	c.sb = sb;
 	c.fd_in = child_in;
 	c.fd_out = pipes[0][1];
 	c.fd_err = merged ? pipes[0][1] : pipes[1][1];
-	c.report_fd = report[1];
 	c.parent_pidfd = accel__sbx_parent_pidfd();
 	c.n_cg = p->cg.n_procs;
 	c.cgroup_fd = p->cg.version ? p->cg.v2_fd : -1;
@@ -438,6 +437,23 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 		if (!strncmp(envp[i], "PATH=", 5))
 			c.path_env = envp[i] + 5;
 
+	p->zy = accel__sbx_zygote_get(sb);
+	if (p->zy) {
+		ret = accel__sbx_zygote_spawn(p->zy, &c, &p->pidfd, &p->mntns,
+					      &p->zx);
+		if (ret != -EPIPE)
+			goto spawned;
+		/* The launcher died: this exec (and the next) go direct. */
+		p->zy = NULL;
+		c.step = ACCEL_SANDBOX_STEP_NONE;
+		c.err = 0;
+	}
+	if (sb->notify &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, report) < 0) {
+		ret = -errno;
+		goto err;
+	}
+	c.report_fd = report[1];
 	ret = accel__sbx_clone(&c, &p->pidfd, &p->pid);
 	if (ret && c.cgroup_fd >= 0 &&
 	    (ret == -ENOSYS || ret == -EINVAL || ret == -E2BIG)) {
@@ -454,6 +470,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 			ret = accel__sbx_clone(&c, &p->pidfd, &p->pid);
 		}
 	}
+spawned:
 	close_fd(&child_in);
 	close_fd(&pipes[0][1]);
 	close_fd(&pipes[1][1]);
@@ -462,7 +479,9 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 		/* The child reported a failed step and exited: reap it. */
 		siginfo_t si;
 
-		syscall(SYS_waitid, P_PIDFD, p->pidfd, &si, WEXITED, NULL);
+		if (p->pidfd >= 0)
+			syscall(SYS_waitid, P_PIDFD, p->pidfd, &si, WEXITED,
+				NULL);
 		ret = step_error(c.step, c.err);
 	} else if (ret) {
 		ret = step_error(ACCEL_SANDBOX_STEP_CLONE, c.err);
@@ -471,16 +490,18 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 		fail_result(res, sb->layers, sb->missing, c.step, c.err);
 		goto err;
 	}
-	if (sb->layers & ACCEL_SANDBOX_L_MNTNS)
+	if ((sb->layers & ACCEL_SANDBOX_L_MNTNS) && !p->zy)
 		p->mntns = accel__sbx_hold_mntns(p->pidfd, p->pid);
 	for (int i = 0; i < c.n_cg; i++)
 		close_fd(&p->cg.procs_fd[i]);
 	p->cg.n_procs = 0;
 	close_fd(&p->cg.v2_fd);
-	if (sb->notify) {
+	if (sb->notify && !p->zy) {
 		p->listener = recv_listener(report[0]);
 		if (p->listener < 0)
 			p->layers &= ~ACCEL_SANDBOX_L_SECCOMP_NOTIFY;
+	} else if (sb->notify && !p->zx) {
+		p->layers &= ~ACCEL_SANDBOX_L_SECCOMP_NOTIFY;
 	}
 	close_fd(&report[0]);
 	accel_free(envp);
@@ -513,7 +534,7 @@ static void kill_tree(struct accel_sandbox_proc *p, int sig)
 			/* SIGKILL to the namespace's init kills all of it;
 			 * SIGTERM reaches it only if it has a handler. */
 			syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0);
-		else
+		else if (p->pid > 0)
 			kill(-p->pid, sig);
 	}
 	if (p->cg.version)
@@ -551,7 +572,7 @@ static void on_exit_(struct accel_sandbox_proc *p, uint64_t now)
 	/* The tree dies with its top process: without a pid namespace we
 	 * kill the group (while the zombie still pins its pgid) and the
 	 * cgroup, then drain the pipes for a bounded time. */
-	if (!(p->layers & ACCEL_SANDBOX_L_PIDNS)) {
+	if (!(p->layers & ACCEL_SANDBOX_L_PIDNS) && p->pid > 0) {
 		kill(-p->pid, SIGKILL);
 		if (p->cg.version)
 			accel__sbx_cgroup_kill(&p->cg, SIGKILL);
@@ -637,6 +658,8 @@ static void fill_result(struct accel_sandbox_proc *p,
 	for (int i = 0; i < 2; i++)
 		if (p->cap[i].active)
 			accel__sbx_capture_finish(&p->cap[i], &res->out[i]);
+	if (p->zx)
+		accel__sbx_zexec_collect(p->zy, p->zx, res);
 }
 
 /* --- the poll(2) driver ---------------------------------------------------- */
@@ -697,8 +720,9 @@ static int drive_poll(struct accel_sandbox_proc *p,
 				break;
 			case K_LISTENER:
 				if ((r & POLLIN) &&
-				    accel__sbx_seccomp_handle(
-					    p->sb, p->listener, res) == 0)
+				    accel__sbx_seccomp_handle(p->sb,
+							      p->listener, res,
+							      NULL, NULL) == 0)
 					break;
 				if (r & (POLLHUP | POLLERR))
 					close_fd(&p->listener);
@@ -789,7 +813,8 @@ static void uring_cqe(struct accel_sandbox_proc *p, struct uring_state *u,
 		break;
 	case K_LISTENER:
 		if (r > 0 && (r & POLLIN) &&
-		    accel__sbx_seccomp_handle(p->sb, p->listener, res) == 0)
+		    accel__sbx_seccomp_handle(p->sb, p->listener, res, NULL,
+					      NULL) == 0)
 			break;
 		if (r < 0 || (r & (POLLHUP | POLLERR)))
 			close_fd(&p->listener);

@@ -38,9 +38,16 @@
  * layers it requires, and compiling it then fails with
  * -ACCEL_E_SANDBOX_LAYER_MISSING instead.
  *
+ * Launcher: a policy with user, pid and mount namespaces (and no per-exec
+ * cgroup or private /tmp) starts, on its first spawn, a small pre-forked
+ * process that holds the namespaces and filters of that policy; each exec
+ * is then a fork of it into a fresh pid namespace. It is stopped by
+ * accel_sandbox_destroy() and dies with the calling process. With seccomp
+ * notification, one thread per launcher answers the notifications.
+ *
  * Threads: the library starts four small background threads the first time
- * an exec runs in a mount namespace; they drop the namespaces of finished
- * execs (their teardown waits for an RCU grace period, which would
+ * an exec runs in a mount namespace of its own; they drop the namespaces of
+ * finished execs (their teardown waits for an RCU grace period, which would
  * otherwise delay every result). They block all signals.
  *
  * Errors are negative: -errno or -ACCEL_E_SANDBOX_* (common/errors/sandbox.def).
@@ -120,6 +127,14 @@ enum accel_sandbox_net {
  * seccomp user notification.
  */
 #define ACCEL_SANDBOX_F_TRACE_WRITES (1u << 3)
+/*
+ * Do not use the policy's pre-forked launcher (docs/sandbox.md, "The
+ * launcher"): every exec builds its namespaces and installs its filters
+ * itself, as a vfork-style child of the caller. Slower; for comparison
+ * and debugging. Policies with F_PRIVATE_TMP or a per-exec cgroup (memory,
+ * pids or CPU limits) always take that path.
+ */
+#define ACCEL_SANDBOX_F_NO_LAUNCHER (1u << 4)
 
 /*
  * A policy as the caller writes it. Path lists are absolute paths; they are

@@ -10,6 +10,7 @@
  */
 
 #include <linux/filter.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -110,6 +111,19 @@ struct accel_sandbox {
 	uint64_t ll_attr[3];
 	size_t ll_attr_size;
 	uint64_t ll_all;
+	/*
+	 * The pre-forked launcher (zygote.c), started on the first spawn
+	 * when the policy allows one (accel__sbx_zygote_eligible). zprog is
+	 * the seccomp program the launcher installs on itself: prog, except
+	 * that clone(CLONE_NEWPID) with CLONE_VFORK passes (the launcher's
+	 * own per-exec clone; commands have no capability to use it).
+	 */
+	struct sock_fprog zprog;
+	int zygote_ok; /* eligible and zprog built */
+	pthread_mutex_t zlock;
+	struct sbx_zygote *zy;
+	int zy_failed;	   /* starting one failed: use the direct path */
+	int zparent_pidfd; /* in the launcher's copy: the engine's pidfd */
 };
 
 /* What the parent hands the child; lives on the parent's stack. */
@@ -125,6 +139,7 @@ struct sbx_child {
 	char *const *argv;
 	char *const *envp;
 	const char *path_env; /* PATH of the sandbox environment */
+	int no_proc;	      /* skip the planned /proc mount (launcher) */
 	char *pathbuf;	      /* PATH_MAX scratch for the PATH search */
 	/* Written by the child, read by the parent after clone returns. */
 	volatile uint32_t step;
@@ -142,10 +157,16 @@ long accel__sbx_ll_create(const void *attr, size_t size, uint32_t flags);
 /* seccomp.c */
 int accel__sbx_seccomp_compile(struct accel_sandbox *sb);
 int accel__sbx_seccomp_child(const struct sbx_child *c);
-/* Receives one notification, records it in res, denies it (or, for a
- * traced write, lets the kernel decide). */
+/* Where a notification's violation goes: the default records into res;
+ * the launcher routes it to the exec the calling process belongs to. */
+typedef void (*sbx_record_fn)(void *arg,
+			      const struct accel_sandbox_violation *v);
+/* Receives one notification, records it (before answering, so that the
+ * record exists once the caller runs on), denies it (or, for a traced
+ * write, lets the kernel decide). With record NULL it goes into res. */
 int accel__sbx_seccomp_handle(const struct accel_sandbox *sb, int listener,
-			      struct accel_sandbox_result *res);
+			      struct accel_sandbox_result *res,
+			      sbx_record_fn record, void *arg);
 
 /* trace.c: write tracing (F_TRACE_WRITES). */
 struct seccomp_notif;
@@ -210,5 +231,33 @@ void accel__sbx_release_mntns(int fd);
 
 /* spawn.c */
 int accel__sbx_clone(struct sbx_child *c, int *pidfd, pid_t *pid);
+int accel__sbx_setup_fds(const struct sbx_child *c);
+int accel__sbx_exec_search(const struct sbx_child *c);
+
+/* zygote.c: the per-policy pre-forked launcher. */
+/* mount(2) flags of the launcher child's /proc: MS_NOSUID | MS_NODEV |
+ * MS_NOEXEC | MS_SILENT, the one flag word its seccomp program lets
+ * through (commands are refused by Landlock and capabilities). */
+#define SBX_LAUNCHER_PROC_FLAGS (2ul | 4ul | 8ul | 32768ul)
+struct sbx_zexec; /* one exec's routing entry for violations */
+int accel__sbx_zygote_eligible(const struct accel_sandbox *sb);
+/* The running launcher of sb (started on first use), or NULL: the
+ * caller then takes the direct path. */
+struct sbx_zygote *accel__sbx_zygote_get(const struct accel_sandbox *sb);
+/*
+ * Starts c's command through the launcher. The command is the caller's
+ * child (CLONE_PARENT): reap it through *pidfd. Returns 0 with *pidfd (of
+ * the command's pid 1), *mntns (its mount namespace, to release off the
+ * hot path, or -1) and *zx set; or 0 with c->step/c->err set when a step
+ * failed (*pidfd set when there is a child to reap); or -errno (-EPIPE:
+ * the launcher is gone).
+ */
+int accel__sbx_zygote_spawn(struct sbx_zygote *zy, struct sbx_child *c,
+			    int *pidfd, int *mntns, struct sbx_zexec **zx);
+/* Moves the exec's violations into res and forgets it. */
+void accel__sbx_zexec_collect(struct sbx_zygote *zy, struct sbx_zexec *zx,
+			      struct accel_sandbox_result *res);
+void accel__sbx_zexec_free(struct sbx_zygote *zy, struct sbx_zexec *zx);
+void accel__sbx_zygote_stop(struct accel_sandbox *sb);
 
 #endif

@@ -101,7 +101,8 @@ static const uint64_t ns_bits[] = {
 /* ioctls that inject input into or reconfigure the controlling tty. */
 static const uint64_t bad_ioctls[] = { TIOCSTI, TIOCLINUX };
 
-static int add_rules(scmp_filter_ctx ctx, uint32_t deny, uint32_t net)
+static int add_rules(scmp_filter_ctx ctx, uint32_t deny, uint32_t net,
+		     int launcher)
 {
 	int ret = 0;
 
@@ -110,7 +111,16 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t deny, uint32_t net)
 
 		if (nr == __NR_SCMP_ERROR)
 			continue;
-		ret = seccomp_rule_add(ctx, deny, nr, 0);
+		/* The launcher's per-exec child mounts its /proc with one
+		 * exact flag word; from a command, Landlock (which forbids
+		 * every mount to a restricted task) and the missing
+		 * capability refuse that call too. */
+		if (launcher && nr == SCMP_SYS(mount))
+			ret = seccomp_rule_add(
+				ctx, deny, nr, 1,
+				SCMP_A3(SCMP_CMP_NE, SBX_LAUNCHER_PROC_FLAGS));
+		else
+			ret = seccomp_rule_add(ctx, deny, nr, 0);
 		if (ret)
 			return ret;
 	}
@@ -118,10 +128,23 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t deny, uint32_t net)
 	 * can be inspected, unlike clone3's struct in memory. */
 	ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
 			       0);
-	for (size_t i = 0; !ret && i < sizeof(ns_bits) / sizeof(*ns_bits); i++)
+	for (size_t i = 0; !ret && i < sizeof(ns_bits) / sizeof(*ns_bits);
+	     i++) {
+		uint64_t mask = ns_bits[i];
+
+		/* The launcher's program lets clone(CLONE_NEWPID) through
+		 * when it comes with CLONE_VFORK: that is the launcher
+		 * starting a command. A command has no capability left in
+		 * its user namespace (noroot, no_new_privs), so the kernel
+		 * refuses the same call from it with EPERM; only the report
+		 * of that one flag combination is lost. */
+		if (launcher &&
+		    (ns_bits[i] == CLONE_NEWPID || ns_bits[i] == CLONE_NEWNS))
+			mask |= CLONE_VFORK;
 		ret = seccomp_rule_add(ctx, deny, SCMP_SYS(clone), 1,
-				       SCMP_A0(SCMP_CMP_MASKED_EQ, ns_bits[i],
+				       SCMP_A0(SCMP_CMP_MASKED_EQ, mask,
 					       ns_bits[i]));
+	}
 	for (size_t i = 0; !ret && i < 2; i++)
 		ret = seccomp_rule_add(ctx, deny, SCMP_SYS(ioctl), 1,
 				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
@@ -160,7 +183,7 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t deny, uint32_t net)
 	return ret;
 }
 
-int accel__sbx_seccomp_compile(struct accel_sandbox *sb)
+static int build(struct accel_sandbox *sb, int launcher, struct sock_fprog *out)
 {
 	uint32_t deny = sb->notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
 	scmp_filter_ctx ctx;
@@ -182,7 +205,7 @@ int accel__sbx_seccomp_compile(struct accel_sandbox *sb)
 	if (!ret)
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (!ret)
-		ret = add_rules(ctx, deny, sb->net);
+		ret = add_rules(ctx, deny, sb->net, launcher);
 	if (!ret && sb->notify && (sb->flags & ACCEL_SANDBOX_F_TRACE_WRITES))
 		ret = accel__sbx_trace_rules(ctx);
 	if (ret)
@@ -209,15 +232,25 @@ int accel__sbx_seccomp_compile(struct accel_sandbox *sb)
 		ret = -EIO;
 		goto out;
 	}
-	sb->prog.filter = buf;
-	sb->prog.len =
-		(unsigned short)(st.st_size / sizeof(struct sock_filter));
+	out->filter = buf;
+	out->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
 	buf = NULL;
 out:
 	accel_free(buf);
 	if (fd >= 0)
 		close(fd);
 	seccomp_release(ctx);
+	return ret;
+}
+
+int accel__sbx_seccomp_compile(struct accel_sandbox *sb)
+{
+	int ret = build(sb, 0, &sb->prog);
+
+	if (!ret && accel__sbx_zygote_eligible(sb)) {
+		ret = build(sb, 1, &sb->zprog);
+		sb->zygote_ok = !ret;
+	}
 	return ret;
 }
 
@@ -325,8 +358,20 @@ static void describe(struct accel_sandbox_violation *v,
 	}
 }
 
+static void record_res(void *arg, const struct accel_sandbox_violation *v)
+{
+	struct accel_sandbox_result *res = arg;
+
+	res->flags |= ACCEL_SANDBOX_R_VIOLATIONS;
+	if (res->n_violations < ACCEL_SANDBOX_MAX_VIOLATIONS)
+		res->violations[res->n_violations++] = *v;
+	else
+		res->violations_dropped++;
+}
+
 int accel__sbx_seccomp_handle(const struct accel_sandbox *sb, int listener,
-			      struct accel_sandbox_result *res)
+			      struct accel_sandbox_result *res,
+			      sbx_record_fn record, void *arg)
 {
 	struct seccomp_notif req;
 	struct seccomp_notif_resp resp;
@@ -354,14 +399,14 @@ int accel__sbx_seccomp_handle(const struct accel_sandbox *sb, int listener,
 								-EPERM;
 	}
 	free(name);
+	/* Recorded before the answer lets the caller run on (and exit). */
+	if (traced != 1) {
+		if (record)
+			record(arg, &v);
+		else
+			record_res(res, &v);
+	}
 	/* ENOENT here means the target was killed; nothing to answer. */
 	ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-	if (traced == 1)
-		return 0;
-	res->flags |= ACCEL_SANDBOX_R_VIOLATIONS;
-	if (res->n_violations < ACCEL_SANDBOX_MAX_VIOLATIONS)
-		res->violations[res->n_violations++] = v;
-	else
-		res->violations_dropped++;
 	return 0;
 }

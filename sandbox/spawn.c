@@ -67,7 +67,7 @@ static int lift(int fd)
 	return fcntl(fd, F_DUPFD_CLOEXEC, 3);
 }
 
-static int setup_fds(struct sbx_child *c)
+int accel__sbx_setup_fds(const struct sbx_child *c)
 {
 	int in = lift(c->fd_in), out = lift(c->fd_out), err = lift(c->fd_err);
 
@@ -109,7 +109,7 @@ static int reset_signals(void)
 }
 
 /* execvpe without allocation: argv[0] searched in the sandbox's PATH. */
-static int exec_search(struct sbx_child *c)
+int accel__sbx_exec_search(const struct sbx_child *c)
 {
 	const char *file = c->argv[0], *p = c->path_env;
 	size_t flen = strlen(file);
@@ -162,7 +162,7 @@ static int child_main(void *arg)
 			fail(c, ACCEL_SANDBOX_STEP_PDEATHSIG, ESRCH);
 	}
 
-	ret = setup_fds(c);
+	ret = accel__sbx_setup_fds(c);
 	if (ret)
 		fail(c, ACCEL_SANDBOX_STEP_FDS, ret);
 	/* A new session: no controlling terminal to open or inject into,
@@ -220,7 +220,7 @@ static int child_main(void *arg)
 		if (ret)
 			fail(c, ACCEL_SANDBOX_STEP_SECCOMP, ret);
 	}
-	ret = exec_search(c);
+	ret = accel__sbx_exec_search(c);
 	fail(c, ACCEL_SANDBOX_STEP_EXEC, ret);
 }
 

@@ -1,0 +1,1020 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pre-forked launcher ("zygote"): one small process per compiled policy
+ * that has entered the policy's user, mount, ipc, uts (and net) namespaces,
+ * hidden the denied paths, set noroot, no_new_privs and non-dumpable, and
+ * installed the seccomp filter once. Each exec then costs one vfork-style
+ * clone in the launcher into a fresh pid and mount namespace, a /proc
+ * mount, the per-exec steps (fds, session, rlimits, cwd, Landlock), and the
+ * exec itself.
+ *
+ *   engine                                 launcher
+ *   ------                                 --------
+ *   socketpair xs (per exec)
+ *   sendmsg(ctl, request, [xs,in,out,err]) -> recvmsg, read argv/env/cwd
+ *                                           clone(VM|VFORK|PARENT|NEWPID|
+ *                                                 NEWNS|PIDFD)
+ *                                             child: pdeathsig, /proc,
+ *                                             mntns fd -> xs, fds, setsid,
+ *                                             rlimits, chdir, landlock, exec
+ *   recvmsg(xs) <- mntns, spawned + pidfd   sendmsg(xs), close
+ *   ... drive, kill and reap through the pidfd, as for a direct spawn ...
+ *
+ * CLONE_PARENT makes each command a child of the engine, so the engine
+ * reaps it, gets its rusage, and the command's PR_SET_PDEATHSIG fires when
+ * the engine dies, as on the direct path; the launcher never waits for
+ * anything but requests. The death signal follows the thread that is the
+ * parent, so launchers are started by one library thread that lives as
+ * long as the process ("the parent thread"), never by a caller's thread
+ * that may exit while commands of the policy still run.
+ *
+ * The launcher is started with a raw clone (fork semantics) from whatever
+ * thread spawns first; it only makes system calls (the engine's other
+ * threads may hold libc locks): no malloc, no stdio. It exits when the
+ * engine's end of its control socket closes (engine exit, kill -9, or
+ * accel_sandbox_destroy).
+ *
+ * Seccomp notifications of all execs of a policy arrive on the launcher's
+ * one listener; a thread of the engine answers them and routes each record
+ * to its exec by the caller's pid namespace (one per exec).
+ *
+ * docs/sandbox.md ("The launcher") has the argument why a command cannot
+ * reach the launcher or the commands that run after it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accel_alloc.h"
+#include "sandbox_int.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#define PIDFD_GET_PID_NAMESPACE_ _IO(0xFF, 5) /* Linux 6.11 */
+#define SECBIT_NOROOT_ALL	 0xf /* NOROOT, NO_SETUID_FIXUP, both locked */
+
+#define Z_MAGIC	     0x5a425341u /* "ASBZ" */
+#define Z_INLINE     (48 * 1024) /* payload sent in the request itself */
+#define Z_PTRS	     4096	 /* argv+env pointers without an mmap */
+#define Z_STACK	     (64 * 1024)
+#define Z_START_MS   5000
+#define Z_ROUTE_WAIT 2000 /* ms a notification waits for its exec */
+
+/* engine -> launcher, on the control socket, with 4 fds: xs, 0, 1, 2. */
+struct zreq {
+	uint32_t magic;
+	uint32_t n_argv, n_env;
+	uint32_t len; /* payload: cwd, argv, env; each NUL-terminated */
+	uint32_t inl; /* payload follows in this message, else on xs */
+	uint32_t resv;
+};
+
+enum {
+	Z_READY = 1,
+	Z_SPAWNED = 2,
+	Z_MNTNS = 3
+};
+
+/* launcher -> engine: ready (control socket, with the listener); on xs:
+ * the child's mount namespace (sent by the child itself, before exec),
+ * then spawned (with the pidfd whenever a child was created). */
+struct zmsg {
+	uint32_t kind;
+	uint32_t step; /* ACCEL_SANDBOX_STEP_* that failed, 0 */
+	int32_t err;
+	int32_t resv;
+};
+
+struct sbx_zexec {
+	struct sbx_zexec *next, *prev;
+	int pidfd;   /* -1 while spawning */
+	uint64_t ns; /* pid namespace inode, 0 until looked up */
+	uint32_t n, dropped;
+	struct accel_sandbox_violation v[ACCEL_SANDBOX_MAX_VIOLATIONS];
+};
+
+struct sbx_zygote {
+	const struct accel_sandbox *sb;
+	pid_t owner; /* the process that started it */
+	pid_t pid;
+	int pidfd, ctl, listener, wake[2];
+	int have_thr, dead;
+	pthread_t thr;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct sbx_zexec head; /* live execs (routing) */
+};
+
+int accel__sbx_zygote_eligible(const struct accel_sandbox *sb)
+{
+	uint32_t need = ACCEL_SANDBOX_L_USERNS | ACCEL_SANDBOX_L_PIDNS |
+			ACCEL_SANDBOX_L_MNTNS;
+
+	/* A per-exec cgroup or private /tmp needs per-exec setup the
+	 * launcher cannot do after its filter: those take the direct path. */
+	return (sb->layers & need) == need &&
+	       !(sb->layers & ACCEL_SANDBOX_L_CGROUP) &&
+	       !(sb->flags &
+		 (ACCEL_SANDBOX_F_PRIVATE_TMP | ACCEL_SANDBOX_F_NO_LAUNCHER));
+}
+
+/* --- helpers used on both sides ---------------------------------------- */
+
+static int send_msg(int sock, const void *m, size_t len, const int *fds,
+		    int nfd)
+{
+	char cbuf[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { (void *)m, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (nfd > 0) {
+		memset(cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf;
+		msg.msg_controllen = CMSG_SPACE((size_t)nfd * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN((size_t)nfd * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, (size_t)nfd * sizeof(int));
+	}
+	for (;;) {
+		ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+
+		if (n == (ssize_t)len)
+			return 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n < 0 ? -errno : -EIO;
+	}
+}
+
+/* Receives one zmsg and at most one fd (*fd = -1 when none came). */
+static int recv_zmsg(int sock, struct zmsg *m, int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { m, sizeof(*m) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	*fd = -1;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (cm = CMSG_FIRSTHDR(&msg); n > 0 && cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	if (n != (ssize_t)sizeof(*m)) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return n < 0 ? -errno : -EPIPE;
+	}
+	return 0;
+}
+
+static int rw_full(int fd, void *buf, size_t len, int wr)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = wr ? write(fd, p, len) : read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* --- the launcher process ------------------------------------------------ */
+
+/* Untouched in the engine; each launcher has its own copy. */
+static char zsmall[Z_INLINE];
+static char *zptrs[Z_PTRS];
+static char zpath[PATH_MAX];
+
+static __attribute__((noreturn)) void zchild_fail(struct sbx_child *c,
+						  uint32_t step, int err)
+{
+	c->step = step;
+	c->err = err < 0 ? -err : err;
+	_exit(127);
+}
+
+/* The command's pid 1, in its new pid namespace; shares the launcher's
+ * memory until exec, like spawn.c's child. */
+static int zchild_main(void *arg)
+{
+	struct sbx_child *c = arg;
+	const struct accel_sandbox *sb = c->sb;
+	sigset_t none;
+	int ret, ns;
+
+	struct pollfd pfd = { c->parent_pidfd, POLLIN, 0 };
+
+	/* Our parent is the engine's thread that started the launcher: if
+	 * the engine dies from here on, so do we (and, as pid 1, everything
+	 * we start). If it died before the prctl, its pidfd says so. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		zchild_fail(c, ACCEL_SANDBOX_STEP_PDEATHSIG, errno);
+	if (c->parent_pidfd >= 0 && poll(&pfd, 1, 0) != 0)
+		zchild_fail(c, ACCEL_SANDBOX_STEP_PDEATHSIG, ESRCH);
+	/* Our own /proc, for our own pid namespace: /proc/self is getpid(),
+	 * and nothing outside this exec is listed. */
+	if (mount("proc", "/proc", "proc", SBX_LAUNCHER_PROC_FLAGS, NULL) < 0)
+		zchild_fail(c, ACCEL_SANDBOX_STEP_MOUNTS, errno);
+	/* The engine holds our mount namespace and drops it off the hot
+	 * path: the last reference's teardown waits for an RCU grace
+	 * period, which would otherwise sit between our exit and the
+	 * launcher seeing it. */
+	ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (ns >= 0) {
+		struct zmsg m = { .kind = Z_MNTNS };
+
+		send_msg(c->report_fd, &m, sizeof(m), &ns, 1);
+		close(ns);
+	}
+	ret = accel__sbx_setup_fds(c);
+	if (ret)
+		zchild_fail(c, ACCEL_SANDBOX_STEP_FDS, ret);
+	if (setsid() < 0)
+		zchild_fail(c, ACCEL_SANDBOX_STEP_FDS, errno);
+	for (int i = 0; i < sb->n_rl; i++)
+		if (setrlimit(sb->rl[i].resource, &sb->rl[i].lim) < 0)
+			zchild_fail(c, ACCEL_SANDBOX_STEP_RLIMITS, errno);
+	if (chdir(c->cwd) < 0)
+		zchild_fail(c, ACCEL_SANDBOX_STEP_CWD, errno);
+	/* Its own Landlock domain: sibling of every other exec's, so that
+	 * ptrace-class access (/proc/PID/mem, environ) between commands and
+	 * to the launcher (which has none) is refused. */
+	if (sb->ruleset_fd >= 0 &&
+	    syscall(SYS_landlock_restrict_self, sb->ruleset_fd, 0) < 0)
+		zchild_fail(c, ACCEL_SANDBOX_STEP_LANDLOCK, errno);
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		zchild_fail(c, ACCEL_SANDBOX_STEP_SIGNALS, errno);
+	ret = accel__sbx_exec_search(c);
+	zchild_fail(c, ACCEL_SANDBOX_STEP_EXEC, ret);
+}
+
+/* Splits the payload into cwd, argv and envp; 0 or -EINVAL. */
+static int zparse(const struct zreq *rq, char *buf, char **ptrs,
+		  struct sbx_child *c)
+{
+	char *p = buf, *end = buf + rq->len;
+	uint32_t n = rq->n_argv + rq->n_env;
+
+	for (uint32_t i = 0; i <= n; i++) {
+		char *z = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+
+		if (!z)
+			return -EINVAL;
+		if (i == 0)
+			c->cwd = p;
+		else if (i <= rq->n_argv)
+			ptrs[i - 1] = p;
+		else
+			ptrs[i] = p; /* env after argv's NULL */
+		p = z + 1;
+	}
+	if (p != end || !rq->n_argv)
+		return -EINVAL;
+	ptrs[rq->n_argv] = NULL;
+	ptrs[n + 1] = NULL;
+	c->argv = ptrs;
+	c->envp = ptrs + rq->n_argv + 1;
+	c->path_env = NULL;
+	for (uint32_t i = 0; i < rq->n_env; i++)
+		if (!strncmp(c->envp[i], "PATH=", 5))
+			c->path_env = c->envp[i] + 5;
+	return 0;
+}
+
+/* One request: start the command and answer on its xs socket. Returns -1
+ * when the engine is gone. */
+static int zrequest(const struct accel_sandbox *zsb, int ctl, char *stack)
+{
+	struct zreq rq;
+	struct iovec iov[2] = { { &rq, sizeof(rq) }, { zsmall, Z_INLINE } };
+	char cbuf[CMSG_SPACE(4 * sizeof(int))];
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	struct sbx_child c = { 0 };
+	struct zmsg m = { .kind = Z_SPAWNED };
+	struct cmsghdr *cm;
+	int fds[4] = { -1, -1, -1, -1 }, nfd = 0, pidfd = -1;
+	char *buf = zsmall, **ptrs = zptrs;
+	size_t ptrs_len = 0, buf_len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
+	if (n == 0)
+		return -1;
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		memcpy(fds, CMSG_DATA(cm),
+		       (size_t)(nfd > 4 ? 4 : nfd) * sizeof(int));
+	}
+	/* Only the engine holds the other end; anything malformed is a bug
+	 * there: drop it (closing xs tells the engine). */
+	if (nfd != 4 || n < (ssize_t)sizeof(rq) || rq.magic != Z_MAGIC ||
+	    (msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
+	    (rq.inl && (size_t)n != sizeof(rq) + rq.len) ||
+	    rq.n_argv > (1u << 20) || rq.n_env > (1u << 20))
+		goto drop;
+	if (!rq.inl) {
+		buf_len = rq.len;
+		buf = mmap(NULL, buf_len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED || rw_full(fds[0], buf, rq.len, 0))
+			goto drop;
+	}
+	if (rq.n_argv + rq.n_env + 2 > Z_PTRS) {
+		ptrs_len = (rq.n_argv + rq.n_env + 2) * sizeof(char *);
+		ptrs = mmap(NULL, ptrs_len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (ptrs == MAP_FAILED)
+			goto drop;
+	}
+	if (zparse(&rq, buf, ptrs, &c))
+		goto drop;
+	c.sb = zsb;
+	c.fd_in = fds[1];
+	c.fd_out = fds[2];
+	c.fd_err = fds[3];
+	c.report_fd = fds[0];
+	c.parent_pidfd = zsb->zparent_pidfd;
+	c.cgroup_fd = -1;
+	c.pathbuf = zpath;
+	/* The exit signal comes from our own (SIGCHLD), to the engine. */
+	pid = clone(zchild_main, stack + Z_STACK,
+		    CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_NEWPID |
+			    CLONE_NEWNS | CLONE_PIDFD,
+		    &c, &pidfd);
+	if (pid < 0) {
+		m.step = ACCEL_SANDBOX_STEP_CLONE;
+		m.err = errno;
+	} else if (c.step) {
+		/* The engine reaps it, through the pidfd we send. */
+		m.step = c.step;
+		m.err = c.err;
+	}
+	send_msg(fds[0], &m, sizeof(m), &pidfd, pidfd >= 0);
+	if (pidfd >= 0)
+		close(pidfd);
+drop:
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (buf_len && buf != MAP_FAILED)
+		munmap(buf, buf_len);
+	if (ptrs_len && ptrs != MAP_FAILED)
+		munmap(ptrs, ptrs_len);
+	return 0;
+}
+
+static __attribute__((noreturn)) void zloop(const struct accel_sandbox *zsb,
+					    int ctl)
+{
+	char *stack = mmap(NULL, Z_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+	if (stack == MAP_FAILED)
+		_exit(1);
+	for (;;) {
+		struct pollfd pfd[1] = { { ctl, POLLIN, 0 } };
+
+		if (poll(pfd, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[0].revents & POLLIN) {
+			if (zrequest(zsb, ctl, stack) < 0)
+				break;
+		} else if (pfd[0].revents & (POLLHUP | POLLERR)) {
+			break;
+		}
+	}
+	/* The engine is gone (or destroyed the policy). */
+	_exit(0);
+}
+
+/* Keeps only ctl (as 3), the Landlock ruleset (4) and the engine's pidfd
+ * (5); stdio on /dev/null. */
+static int zfds(struct accel_sandbox *zsb, int *ctl, int ppfd)
+{
+	int a = fcntl(*ctl, F_DUPFD, 16), b = -1, e = -1, null;
+
+	if (a < 0)
+		return -errno;
+	if (zsb->ruleset_fd >= 0 &&
+	    (b = fcntl(zsb->ruleset_fd, F_DUPFD, 16)) < 0)
+		return -errno;
+	if (ppfd >= 0 && (e = fcntl(ppfd, F_DUPFD, 16)) < 0)
+		return -errno;
+	if (dup2(a, 3) < 0 || (b >= 0 && dup2(b, 4) < 0) ||
+	    (e >= 0 && dup2(e, 5) < 0))
+		return -errno;
+	*ctl = 3;
+	zsb->ruleset_fd = b >= 0 ? 4 : -1;
+	zsb->zparent_pidfd = e >= 0 ? 5 : -1;
+	if (syscall(SYS_close_range, 6, ~0U, 0) < 0)
+		return -errno;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return -errno;
+	for (int i = 0; i < 3; i++)
+		if (dup2(null, i) < 0)
+			return -errno;
+	if (null > 2)
+		close(null);
+	return 0;
+}
+
+static __attribute__((noreturn)) void zmain(const struct accel_sandbox *sb,
+					    int ctl, int ppfd)
+{
+	struct accel_sandbox zsb = *sb;
+	struct sbx_child c = { 0 };
+	struct zmsg m = { .kind = Z_READY };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int lfd = -1, ret;
+
+	ret = zfds(&zsb, &ctl, ppfd);
+	if (ret)
+		goto fail_fds;
+	/* The engine's handlers mean nothing here; nothing is blocked. */
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	c.sb = &zsb;
+	/* Each child mounts the /proc of its own pid namespace. */
+	c.no_proc = 1;
+	m.step = ACCEL_SANDBOX_STEP_IDMAP;
+	if ((zsb.layers & ACCEL_SANDBOX_L_USERNS) &&
+	    (ret = accel__sbx_idmap_child(&c)))
+		goto fail;
+	m.step = ACCEL_SANDBOX_STEP_MOUNTS;
+	if ((ret = accel__sbx_mounts_child(&c)))
+		goto fail;
+	m.step = ACCEL_SANDBOX_STEP_NETNS;
+	if ((zsb.layers & ACCEL_SANDBOX_L_NETNS) &&
+	    (ret = accel__sbx_netns_child(&c)))
+		goto fail;
+	m.step = ACCEL_SANDBOX_STEP_CWD;
+	if (chdir("/") < 0)
+		goto fail_errno;
+	/* Caps stay ours (the per-exec clone needs CAP_SYS_ADMIN in the
+	 * user namespace); exec gives none to the commands. */
+	m.step = ACCEL_SANDBOX_STEP_NOROOT;
+	if ((zsb.layers & ACCEL_SANDBOX_L_NOROOT) &&
+	    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT_ALL, 0, 0, 0) < 0)
+		goto fail_errno;
+	m.step = ACCEL_SANDBOX_STEP_NO_NEW_PRIVS;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		goto fail_errno;
+	m.step = ACCEL_SANDBOX_STEP_SECCOMP;
+	if (zsb.zprog.len) {
+		lfd = (int)syscall(
+			SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			zsb.notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0,
+			&zsb.zprog);
+		if (lfd < 0)
+			goto fail_errno;
+		if (!zsb.notify)
+			lfd = -1;
+	}
+	m.step = 0;
+	if (send_msg(ctl, &m, sizeof(m), &lfd, lfd >= 0) < 0)
+		_exit(1);
+	if (lfd >= 0)
+		close(lfd);
+	zloop(&zsb, ctl);
+fail_errno:
+	ret = -errno;
+fail:
+	m.err = -ret;
+	send_msg(ctl, &m, sizeof(m), NULL, 0);
+	_exit(127);
+fail_fds:
+	m.step = ACCEL_SANDBOX_STEP_FDS;
+	goto fail;
+}
+
+/* --- the engine side ------------------------------------------------------ */
+
+static uint64_t ns_of_pid(pid_t pid)
+{
+	char path[64], link[64];
+	unsigned long long ino = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	if (sscanf(link, "pid:[%llu]", &ino) != 1)
+		return 0;
+	return ino;
+}
+
+static uint64_t ns_of_pidfd(int pidfd)
+{
+	struct stat st;
+	char path[64], line[128];
+	FILE *f;
+	int fd = ioctl(pidfd, PIDFD_GET_PID_NAMESPACE_, 0), pid = 0;
+
+	if (fd >= 0) {
+		uint64_t ino = fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+
+		close(fd);
+		return ino;
+	}
+	/* Before Linux 6.11: the pid from fdinfo, then its /proc entry. */
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pid: %d", &pid) == 1)
+			break;
+	fclose(f);
+	return pid > 0 ? ns_of_pid(pid) : 0;
+}
+
+/* Files a violation under the exec whose pid namespace the caller is in.
+ * An exec still being spawned may not have its pidfd yet: wait for it. */
+static void route(void *arg, const struct accel_sandbox_violation *v)
+{
+	struct sbx_zygote *zy = arg;
+	uint64_t ns = ns_of_pid(v->pid);
+	struct timespec dl;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += Z_ROUTE_WAIT / 1000;
+	pthread_mutex_lock(&zy->lock);
+	while (ns) {
+		int pending = 0;
+
+		for (struct sbx_zexec *x = zy->head.next; x != &zy->head;
+		     x = x->next) {
+			if (x->pidfd < 0) {
+				pending++;
+				continue;
+			}
+			if (!x->ns)
+				x->ns = ns_of_pidfd(x->pidfd);
+			if (x->ns != ns)
+				continue;
+			if (x->n < ACCEL_SANDBOX_MAX_VIOLATIONS)
+				x->v[x->n++] = *v;
+			else
+				x->dropped++;
+			goto out;
+		}
+		if (!pending ||
+		    pthread_cond_timedwait(&zy->cond, &zy->lock, &dl))
+			break;
+	}
+out:
+	pthread_mutex_unlock(&zy->lock);
+}
+
+static void *notify_main(void *arg)
+{
+	struct sbx_zygote *zy = arg;
+
+	for (;;) {
+		struct pollfd pfd[2] = { { zy->listener, POLLIN, 0 },
+					 { zy->wake[0], POLLIN, 0 } };
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		if (pfd[0].revents & POLLIN)
+			accel__sbx_seccomp_handle(zy->sb, zy->listener, NULL,
+						  route, zy);
+		else if (pfd[0].revents)
+			break; /* the launcher and its commands are gone */
+	}
+	return NULL;
+}
+
+static void zy_free(struct sbx_zygote *zy)
+{
+	if (zy->ctl >= 0)
+		close(zy->ctl);
+	if (zy->have_thr) {
+		if (write(zy->wake[1], "x", 1) != 1)
+			(void)0;
+		pthread_join(zy->thr, NULL);
+	}
+	if (zy->pidfd >= 0) {
+		siginfo_t si;
+
+		/* Closing ctl made it exit; as pid 1 it took the rest. */
+		syscall(SYS_waitid, P_PIDFD, zy->pidfd, &si, WEXITED, NULL);
+		close(zy->pidfd);
+	}
+	if (zy->listener >= 0)
+		close(zy->listener);
+	for (int i = 0; i < 2; i++)
+		if (zy->wake[i] >= 0)
+			close(zy->wake[i]);
+	pthread_mutex_destroy(&zy->lock);
+	pthread_cond_destroy(&zy->cond);
+	accel_free(zy);
+}
+
+/* The parent thread: forks launchers on request, lives until exit. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pid_t owner; /* process the thread runs in (fork resets it) */
+	const struct accel_sandbox *sb;
+	int ctl, ppfd;
+	int pending, done;
+	long pid;
+	int pidfd, err;
+} zp = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void *zp_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&zp.lock);
+	for (;;) {
+		while (!zp.pending)
+			pthread_cond_wait(&zp.cond, &zp.lock);
+		zp.pidfd = -1;
+		/* All signals are blocked on this thread: none of the
+		 * engine's handlers can run in the child before it resets
+		 * them. */
+		zp.pid = syscall(SYS_clone,
+				 (unsigned long)(zp.sb->clone_ns &
+						 ~CLONE_NEWPID) |
+					 CLONE_PIDFD | SIGCHLD,
+				 NULL, &zp.pidfd, NULL, NULL);
+		if (zp.pid == 0)
+			zmain(zp.sb, zp.ctl, zp.ppfd);
+		zp.err = errno;
+		zp.pending = 0;
+		zp.done = 1;
+		pthread_cond_broadcast(&zp.cond);
+	}
+	return NULL;
+}
+
+/* In a forked child the parent thread is gone, and the condition
+ * variable still counts it as a waiter: start both afresh. */
+static void zp_atfork_child(void)
+{
+	pthread_mutex_init(&zp.lock, NULL);
+	pthread_cond_init(&zp.cond, NULL);
+	zp.owner = 0;
+	zp.pending = zp.done = 0;
+}
+
+static pthread_once_t zp_once = PTHREAD_ONCE_INIT;
+
+static void zp_init(void)
+{
+	pthread_atfork(NULL, NULL, zp_atfork_child);
+}
+
+/* Forks a launcher for sb from the parent thread; returns its pid. */
+static long zp_fork(const struct accel_sandbox *sb, int ctl, int *pidfd)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+	long pid;
+
+	pthread_once(&zp_once, zp_init);
+	pthread_mutex_lock(&zp.lock);
+	if (zp.owner != getpid()) {
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 128 * 1024);
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		if (pthread_create(&t, &attr, zp_main, NULL) == 0) {
+			zp.owner = getpid();
+			zp.pending = zp.done = 0;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_attr_destroy(&attr);
+		if (zp.owner != getpid()) {
+			pthread_mutex_unlock(&zp.lock);
+			return -EAGAIN;
+		}
+	}
+	while (zp.pending)
+		pthread_cond_wait(&zp.cond, &zp.lock);
+	zp.sb = sb;
+	zp.ctl = ctl;
+	zp.ppfd = accel__sbx_parent_pidfd();
+	zp.done = 0;
+	zp.pending = 1;
+	pthread_cond_broadcast(&zp.cond);
+	while (!zp.done)
+		pthread_cond_wait(&zp.cond, &zp.lock);
+	zp.done = 0;
+	pid = zp.pid < 0 ? -zp.err : zp.pid;
+	*pidfd = zp.pidfd;
+	pthread_cond_broadcast(&zp.cond);
+	pthread_mutex_unlock(&zp.lock);
+	return pid;
+}
+
+static struct sbx_zygote *zygote_start(const struct accel_sandbox *sb)
+{
+	struct sbx_zygote *zy = accel_calloc(1, sizeof(*zy));
+	struct pollfd pfd;
+	struct zmsg m;
+	sigset_t all, old;
+	int sv[2], pidfd = -1, lfd = -1;
+	long pid;
+
+	if (!zy)
+		return NULL;
+	zy->sb = sb;
+	zy->pidfd = zy->ctl = zy->listener = zy->wake[0] = zy->wake[1] = -1;
+	zy->head.next = zy->head.prev = &zy->head;
+	pthread_mutex_init(&zy->lock, NULL);
+	pthread_cond_init(&zy->cond, NULL);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		goto fail;
+	pid = zp_fork(sb, sv[1], &pidfd);
+	close(sv[1]);
+	zy->ctl = sv[0];
+	if (pid < 0)
+		goto fail;
+	zy->pid = (pid_t)pid;
+	zy->pidfd = pidfd;
+	zy->owner = getpid();
+	pfd = (struct pollfd){ zy->ctl, POLLIN, 0 };
+	if (poll(&pfd, 1, Z_START_MS) != 1 || recv_zmsg(zy->ctl, &m, &lfd) ||
+	    m.kind != Z_READY || m.step) {
+		if (lfd >= 0)
+			close(lfd);
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		goto fail;
+	}
+	zy->listener = lfd;
+	if (lfd >= 0) {
+		pthread_attr_t attr;
+
+		if (pipe2(zy->wake, O_CLOEXEC) < 0)
+			goto fail;
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		zy->have_thr =
+			pthread_create(&zy->thr, &attr, notify_main, zy) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_attr_destroy(&attr);
+		if (!zy->have_thr)
+			goto fail;
+	}
+	return zy;
+fail:
+	zy_free(zy);
+	return NULL;
+}
+
+struct sbx_zygote *accel__sbx_zygote_get(const struct accel_sandbox *csb)
+{
+	/* The launcher is lazily started state of an otherwise immutable
+	 * policy, guarded by zlock. */
+	struct accel_sandbox *sb = (struct accel_sandbox *)csb;
+	struct sbx_zygote *zy;
+
+	if (!sb->zygote_ok)
+		return NULL;
+	pthread_mutex_lock(&sb->zlock);
+	if (sb->zy && sb->zy->owner != getpid()) {
+		/* Inherited through fork: the parent's launcher. Drop our
+		 * copies of its fds (the parent still holds its own). */
+		struct sbx_zygote *old = sb->zy;
+
+		close(old->ctl);
+		close(old->pidfd);
+		if (old->listener >= 0)
+			close(old->listener);
+		sb->zy = NULL;
+		sb->zy_failed = 0;
+	}
+	if (!sb->zy && !sb->zy_failed) {
+		sb->zy = zygote_start(sb);
+		sb->zy_failed = !sb->zy;
+	}
+	zy = sb->zy && !sb->zy->dead ? sb->zy : NULL;
+	pthread_mutex_unlock(&sb->zlock);
+	return zy;
+}
+
+void accel__sbx_zygote_stop(struct accel_sandbox *sb)
+{
+	struct sbx_zygote *zy = sb->zy;
+
+	sb->zy = NULL;
+	if (!zy)
+		return;
+	if (zy->owner != getpid()) {
+		close(zy->ctl);
+		close(zy->pidfd);
+		if (zy->listener >= 0)
+			close(zy->listener);
+		return; /* the parent's; its memory is only our copy */
+	}
+	zy_free(zy);
+}
+
+static void zx_unlink(struct sbx_zygote *zy, struct sbx_zexec *zx)
+{
+	pthread_mutex_lock(&zy->lock);
+	zx->prev->next = zx->next;
+	zx->next->prev = zx->prev;
+	pthread_mutex_unlock(&zy->lock);
+}
+
+int accel__sbx_zygote_spawn(struct sbx_zygote *zy, struct sbx_child *c,
+			    int *pidfd, int *mntns, struct sbx_zexec **zxp)
+{
+	struct zreq rq = { .magic = Z_MAGIC };
+	struct sbx_zexec *zx = NULL;
+	struct zmsg m;
+	size_t len = strlen(c->cwd) + 1, off;
+	char *buf;
+	int xs[2], fds[4], fd = -1, ret;
+
+	for (; c->argv[rq.n_argv]; rq.n_argv++)
+		len += strlen(c->argv[rq.n_argv]) + 1;
+	for (; c->envp[rq.n_env]; rq.n_env++)
+		len += strlen(c->envp[rq.n_env]) + 1;
+	if (len > UINT32_MAX)
+		return -E2BIG;
+	rq.len = (uint32_t)len;
+	rq.inl = len <= Z_INLINE;
+	buf = accel_malloc(sizeof(rq) + len);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, &rq, sizeof(rq));
+	off = sizeof(rq);
+#define PUT(s)                              \
+	do {                                \
+		size_t l_ = strlen(s) + 1;  \
+		memcpy(buf + off, (s), l_); \
+		off += l_;                  \
+	} while (0)
+	PUT(c->cwd);
+	for (uint32_t i = 0; i < rq.n_argv; i++)
+		PUT(c->argv[i]);
+	for (uint32_t i = 0; i < rq.n_env; i++)
+		PUT(c->envp[i]);
+#undef PUT
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, xs) < 0) {
+		accel_free(buf);
+		return -errno;
+	}
+	if (zy->listener >= 0) {
+		zx = accel_calloc(1, sizeof(*zx));
+		if (!zx) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		zx->pidfd = -1;
+		pthread_mutex_lock(&zy->lock);
+		zx->next = &zy->head;
+		zx->prev = zy->head.prev;
+		zy->head.prev->next = zx;
+		zy->head.prev = zx;
+		pthread_mutex_unlock(&zy->lock);
+	}
+	fds[0] = xs[1];
+	fds[1] = c->fd_in;
+	fds[2] = c->fd_out;
+	fds[3] = c->fd_err;
+	ret = send_msg(zy->ctl, buf, rq.inl ? sizeof(rq) + len : sizeof(rq),
+		       fds, 4);
+	close(xs[1]);
+	xs[1] = -1;
+	if (!ret && !rq.inl)
+		ret = rw_full(xs[0], buf + sizeof(rq), len, 1);
+	while (!ret) {
+		ret = recv_zmsg(xs[0], &m, &fd);
+		if (ret || m.kind != Z_MNTNS)
+			break;
+		if (*mntns >= 0)
+			close(*mntns);
+		*mntns = fd;
+		fd = -1;
+	}
+	if (!ret && m.kind != Z_SPAWNED)
+		ret = -EPROTO;
+	if (ret) {
+		/* The launcher is gone (or broke): callers go direct. */
+		zy->dead = 1;
+		ret = -EPIPE;
+		goto out;
+	}
+	*pidfd = fd;
+	if (m.step) {
+		c->step = m.step;
+		c->err = m.err;
+		goto out;
+	}
+	if (fd < 0) {
+		ret = -EPROTO;
+		goto out;
+	}
+	if (zx) {
+		pthread_mutex_lock(&zy->lock);
+		zx->pidfd = fd;
+		pthread_cond_broadcast(&zy->cond);
+		pthread_mutex_unlock(&zy->lock);
+	}
+	*zxp = zx;
+	zx = NULL;
+out:
+	if (zx) {
+		zx_unlink(zy, zx);
+		accel_free(zx);
+	}
+	if (xs[0] >= 0)
+		close(xs[0]);
+	accel_free(buf);
+	return ret;
+}
+
+void accel__sbx_zexec_collect(struct sbx_zygote *zy, struct sbx_zexec *zx,
+			      struct accel_sandbox_result *res)
+{
+	pthread_mutex_lock(&zy->lock);
+	for (uint32_t i = 0; i < zx->n; i++) {
+		if (res->n_violations < ACCEL_SANDBOX_MAX_VIOLATIONS)
+			res->violations[res->n_violations++] = zx->v[i];
+		else
+			res->violations_dropped++;
+	}
+	res->violations_dropped += zx->dropped;
+	if (zx->n || zx->dropped)
+		res->flags |= ACCEL_SANDBOX_R_VIOLATIONS;
+	zx->n = zx->dropped = 0;
+	pthread_mutex_unlock(&zy->lock);
+}
+
+void accel__sbx_zexec_free(struct sbx_zygote *zy, struct sbx_zexec *zx)
+{
+	if (!zx)
+		return;
+	zx_unlink(zy, zx);
+	accel_free(zx);
+}
