@@ -12,8 +12,8 @@
  * cannot change between check and use.
  *
  * Compiled policies are cached per session, keyed by XXH3-64 of the policy's
- * canonical bytes (the policy fields of the header and the five policy
- * lists) and confirmed by comparing those bytes, so a hash collision can
+ * canonical bytes (exec_wire_policy_key(): the policy fields of the header
+ * and the five policy lists) and confirmed by comparing those bytes, so a hash collision can
  * never hand one policy's sandbox to another. Compiling costs milliseconds;
  * a hit costs a hash and a memcmp.
  *
@@ -21,7 +21,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
