@@ -3,7 +3,7 @@
 // codes and signals, stdin/env, streaming, AbortSignal and timeout tree
 // kills (checked by scanning /proc for a marker argv), network 'none'
 // against a loopback server this test runs, the filesystem policy, errors,
-// the policy cache and the typings.
+// the policy cache, the typings, and an engine running as uid 65534.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -302,3 +302,99 @@ void use;
 		assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
 	}
 });
+
+/*
+ * An engine started by a Node process running as uid 65534 (when this test
+ * runs as root): eng.exec still sandboxes, each namespace in r.layers is
+ * true exactly when the command saw a namespace of its own, seccomp and
+ * no_new_privs as /proc/self/status shows them, and the escapes stay
+ * blocked. The child Node process reports back as JSON on stdout.
+ */
+test('an unprivileged engine sandboxes and reports its layers honestly',
+	async (t) => {
+		if (process.getuid() !== 0)
+			return t.skip('needs root to start an engine as uid 65534');
+		const mk = (p) => {
+			const d = fs.mkdtempSync(path.join(os.tmpdir(), p));
+			fs.chownSync(d, 65534, 65534);
+			return d;
+		};
+		const inside = mk('exec-np-in-'), outside = mk('exec-np-out-');
+		t.after(() => {
+			fs.rmSync(inside, { recursive: true, force: true });
+			fs.rmSync(outside, { recursive: true, force: true });
+		});
+		const secret = path.join(outside, 'secret');
+		fs.writeFileSync(secret, 's3cr3t-np-node\n', { mode: 0o644 });
+		fs.chownSync(secret, 65534, 65534);
+		let conns = 0;
+		const srv = net.createServer((s) => {
+			conns++;
+			s.end();
+		});
+		await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+		t.after(() => srv.close());
+		const script = [
+			'for n in user pid mnt ipc uts net; do ' +
+				'echo "ns $n $(readlink /proc/self/ns/$n)"; done',
+			"grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status",
+			`echo in > ${inside}/ok && echo wrote-in`,
+			`echo out > ${outside}/bad && echo wrote-out`,
+			`cat ${secret} && echo read-secret`,
+			`echo x > /dev/tcp/127.0.0.1/${srv.address().port} && echo connected`,
+			'echo done',
+		].join('; ');
+		const child = `
+			const fs = require('node:fs');
+			const accel = require(${JSON.stringify(path.join(REPO, 'napi-bridge', 'lib', 'index.js'))});
+			(async () => {
+				const eng = await accel.Engine.start();
+				const r = await eng.exec({
+					argv: ['/bin/bash', '-c', ${JSON.stringify(script)}],
+					cwd: ${JSON.stringify(inside)},
+					policy: { write: [${JSON.stringify(inside)}],
+						deny: [${JSON.stringify(secret)}], network: 'none' },
+				});
+				const ns = {};
+				for (const n of ['user', 'pid', 'mnt', 'ipc', 'uts', 'net'])
+					ns[n] = fs.readlinkSync('/proc/self/ns/' + n);
+				await eng.close();
+				process.stdout.write(JSON.stringify({ uid: process.getuid(),
+					exitCode: r.exitCode, stderr: r.stderr,
+					stdout: r.stdout, layers: r.layers,
+					missing: r.missingLayers, ns }));
+			})().catch((e) => { console.error(e); process.exit(1); });`;
+		const { spawn } = require('node:child_process');
+		const out = await new Promise((resolve, reject) => {
+			const c = spawn(process.execPath, ['-e', child], {
+				uid: 65534, gid: 65534, cwd: inside,
+				stdio: ['ignore', 'pipe', 'inherit'],
+			});
+			let buf = '';
+			c.stdout.on('data', (d) => { buf += d; });
+			c.on('error', reject);
+			c.on('close', (code) => (code === 0 ? resolve(buf) :
+				reject(new Error(`child exited ${code}: ${buf}`))));
+		});
+		const r = JSON.parse(out);
+		assert.equal(r.uid, 65534);
+		const o = r.stdout;
+		assert.match(o, /wrote-in\n/, JSON.stringify(r));
+		assert.match(o, /done\n/);
+		assert.equal(fs.readFileSync(path.join(inside, 'ok'), 'utf8'), 'in\n');
+		assert.doesNotMatch(o, /wrote-out|read-secret|s3cr3t|connected/);
+		assert.equal(fs.existsSync(path.join(outside, 'bad')), false);
+		assert.equal(conns, 0);
+		const layerOf = { user: 'userns', pid: 'pidns', mnt: 'mntns',
+			ipc: 'ipcns', uts: 'utsns', net: 'netns' };
+		for (const [n, layer] of Object.entries(layerOf)) {
+			const m = o.match(new RegExp(`^ns ${n} (.*)$`, 'm'));
+			assert.ok(m, o);
+			assert.equal(r.layers[layer], m[1] !== r.ns[n],
+				`${layer}: reported ${r.layers[layer]}, command ${m[1]}, engine ${r.ns[n]}`);
+		}
+		assert.equal(r.layers.seccomp, /^Seccomp:\s*2$/m.test(o));
+		assert.equal(r.layers['no-new-privs'], /^NoNewPrivs:\s*1$/m.test(o));
+		for (const l of r.missing)
+			assert.equal(r.layers[l], false, `${l} both in force and missing`);
+	});
