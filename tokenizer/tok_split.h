@@ -147,6 +147,45 @@ tail:
 	return last_start;
 }
 
+/*
+ * ASCII words, the commonest pieces, without the class tables: a letter is
+ * (b | 0x20) in 'a'..'z'. The fast paths below return 0 whenever something
+ * next to the word is not ASCII, and the general matcher decides.
+ */
+static inline int ascii_alpha(unsigned b)
+{
+	return (unsigned)((b | 0x20) - 'a') < 26;
+}
+
+static inline int ascii_upper(unsigned b)
+{
+	return b - 'A' < 26u;
+}
+
+static inline int ascii_lower(unsigned b)
+{
+	return b - 'a' < 26u;
+}
+
+/*
+ * Start of the letters of "[^\r\n\p{L}\p{N}]?<letters>" at s[i] when s[i] is
+ * an ASCII letter, or an ASCII character allowed as the prefix followed by
+ * an ASCII letter; 0 otherwise.
+ */
+static inline size_t ascii_word_start(const uint8_t *s, size_t i, size_t n)
+{
+	unsigned b = s[i];
+
+	if (b >= 0x80)
+		return 0;
+	if (ascii_alpha(b))
+		return i + 1;
+	if ((accel__tok_ascii[b] & (TOK_N | TOK_NL)) || i + 1 >= n ||
+	    !ascii_alpha(s[i + 1]))
+		return 0;
+	return i + 2;
+}
+
 static inline size_t tok_split_cl100k(const uint8_t *s, size_t i, size_t n,
 				      unsigned space, int js)
 {
@@ -155,6 +194,12 @@ static inline size_t tok_split_cl100k(const uint8_t *s, size_t i, size_t n,
 
 	if (s[i] == '\'' && (e = contraction(s, i, n, js)))
 		return e;
+	/* An ASCII word: its letters, then any letters that are not ASCII. */
+	if ((e = ascii_word_start(s, i, n))) {
+		while (e < n && ascii_alpha(s[e]))
+			e++;
+		return e < n && s[e] >= 0x80 ? class_run(s, e, n, TOK_L) : e;
+	}
 	l = tok_char(s + i, s + n, &c);
 	if (c & TOK_L)
 		return class_run(s, i + l, n, TOK_L);
@@ -219,6 +264,25 @@ static inline size_t tok_split_o200k(const uint8_t *s, size_t i, size_t n,
 	size_t e = 0, k;
 	int prefix;
 
+	/*
+	 * An ASCII word: upper case then lower case letters (ASCII letters
+	 * are in U or in W, never both), unless a character after them is
+	 * not ASCII and might extend either run.
+	 */
+	if ((e = ascii_word_start(s, i, n))) {
+		e--;
+		while (e < n && ascii_upper(s[e]))
+			e++;
+		while (e < n && ascii_lower(s[e]))
+			e++;
+		if (e == n || s[e] < 0x80) {
+			if (e < n && s[e] == '\'' &&
+			    (k = contraction(s, e, n, js)))
+				return k;
+			return e;
+		}
+		e = 0;
+	}
 	l = tok_char(s + i, s + n, &c);
 	/* The optional [^\r\n\p{L}\p{N}] may be taken by a mark, too. */
 	prefix = !(c & (TOK_L | TOK_N | TOK_NL)) && i + l < n;
