@@ -460,6 +460,12 @@ int accel_sandbox_explain(const struct accel_sandbox *sb, int fd)
 	if (sb->flags & ACCEL_SANDBOX_F_PRIVATE_TMP)
 		dprintf(fd, "  0x%05llx /tmp (the exec's own tmpfs)\n",
 			(unsigned long long)sb->ll_all);
+	dprintf(fd, "launcher: %s\n",
+		sb->zygote_ok ?
+			"pre-forked per policy (namespaces, mounts, seccomp "
+			"set up once; per exec a fork into fresh pid and "
+			"mount namespaces)" :
+			"none: each exec sets up every layer itself");
 	dprintf(fd, "seccomp: %u BPF instructions, denials %s\n", sb->prog.len,
 		sb->notify ? "reported (user notification)" :
 			     "return EPERM silently");

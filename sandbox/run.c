@@ -441,6 +441,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 	if (p->zy) {
 		ret = accel__sbx_zygote_spawn(p->zy, &c, &p->pidfd, &p->mntns,
 					      &p->zx);
+		accel__sbx_zygote_put(p->zy);
 		if (ret != -EPIPE)
 			goto spawned;
 		/* The launcher died: this exec (and the next) go direct. */

@@ -67,6 +67,10 @@ struct sbx_mount {
 	char *path;
 };
 
+/* Launchers per policy: two per online CPU, up to this many, started as
+ * concurrent spawns need them. */
+#define SBX_MAX_LAUNCHERS 4
+
 struct sbx_rlimit {
 	int resource;
 	struct rlimit lim;
@@ -121,7 +125,8 @@ struct accel_sandbox {
 	struct sock_fprog zprog;
 	int zygote_ok; /* eligible and zprog built */
 	pthread_mutex_t zlock;
-	struct sbx_zygote *zy;
+	struct sbx_zygote *zy[SBX_MAX_LAUNCHERS];
+	int n_zy;
 	int zy_failed;	   /* starting one failed: use the direct path */
 	int zparent_pidfd; /* in the launcher's copy: the engine's pidfd */
 };
@@ -241,9 +246,11 @@ int accel__sbx_exec_search(const struct sbx_child *c);
 #define SBX_LAUNCHER_PROC_FLAGS (2ul | 4ul | 8ul | 32768ul)
 struct sbx_zexec; /* one exec's routing entry for violations */
 int accel__sbx_zygote_eligible(const struct accel_sandbox *sb);
-/* The running launcher of sb (started on first use), or NULL: the
- * caller then takes the direct path. */
+/* The least busy running launcher of sb (started on first use), marked
+ * busy until accel__sbx_zygote_put(); or NULL: the caller then takes the
+ * direct path. */
 struct sbx_zygote *accel__sbx_zygote_get(const struct accel_sandbox *sb);
+void accel__sbx_zygote_put(struct sbx_zygote *zy);
 /*
  * Starts c's command through the launcher. The command is the caller's
  * child (CLONE_PARENT): reap it through *pidfd. Returns 0 with *pidfd (of

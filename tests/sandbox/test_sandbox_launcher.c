@@ -363,3 +363,44 @@ Test(sandbox_launcher, large_argv_and_env)
 	accel_sandbox_destroy(sb);
 	tree_rm(&e.t);
 }
+
+/* Concurrent execs of one policy: every result is its own, and launchers
+ * grow to at most two per CPU (four at most), not one per exec. */
+Test(sandbox_launcher, concurrent_execs_share_a_small_pool)
+{
+	struct lenv e;
+	struct accel_sandbox *sb;
+	struct bg b[8];
+	pthread_t th[8];
+	char scripts[8][64], want[32];
+	pid_t kids[64];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n;
+
+	if (!launcher_expected())
+		cr_skip_test("no user/pid/mount namespaces here");
+	lenv_make(&e);
+	sb = compile(&e.p);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 8; i++) {
+			snprintf(scripts[i], sizeof(scripts[i]),
+				 "echo exec-%d-$$", i);
+			b[i] = (struct bg){ .sb = sb, .script = scripts[i] };
+			cr_assert_eq(
+				pthread_create(&th[i], NULL, bg_run, &b[i]), 0);
+		}
+		for (int i = 0; i < 8; i++) {
+			pthread_join(th[i], NULL);
+			cr_expect_eq(b[i].ret, 0);
+			snprintf(want, sizeof(want), "exec-%d-1\n", i);
+			cr_expect_str_eq(out0(&b[i].r), want);
+			accel_sandbox_result_free(&b[i].r);
+		}
+	}
+	n = children(kids, 64);
+	cr_expect_geq(n, 1);
+	cr_expect_leq(n, cpus * 2 > 4 ? 4 : cpus * 2, "%d launchers", n);
+	accel_sandbox_destroy(sb);
+	cr_expect_eq(children(kids, 64), 0);
+	tree_rm(&e.t);
+}
