@@ -461,12 +461,15 @@ static void drop_slot(struct accel_symbols *idx, uint32_t s)
 	card_count(&idx->cards[y->name], x->count);
 	if (idx->names.ent[y->name].refs == 1) {
 		/* The last reference: the name leaves the filter. */
+		const char *ns = intern_str(&idx->names, y->name);
+		uint32_t nl = intern_len(&idx->names, y->name);
 		struct pair_sig sig;
+		uint64_t mask, cased;
 
-		accel__pair_sig(intern_str(&idx->names, y->name),
-				intern_len(&idx->names, y->name), &sig);
-		accel__filter_del(&idx->filter, y->name, x->mask, x->cased,
-				  &sig);
+		/* Recomputed rather than kept: 16 bytes a name saved. */
+		mask = accel__filter_mask(ns, nl, &cased);
+		accel__pair_sig(ns, nl, &sig);
+		accel__filter_del(&idx->filter, y->name, mask, cased, &sig);
 	}
 	accel__intern_put(&idx->names, y->name);
 	if (y->container)
@@ -578,14 +581,15 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 		struct sym *y;
 		struct name_ext *x;
 		struct pair_sig sig;
+		uint64_t mask, cased;
 
 		got = accel__intern_get(&idx->names, strings + r[i].name_off,
 					r[i].name_len, pp.hn[i], &fresh);
 		nid = (uint32_t)got;
 		x = &idx->nx[nid];
 		if (fresh) {
-			x->mask = accel__filter_mask(strings + r[i].name_off,
-						     r[i].name_len, &x->cased);
+			mask = accel__filter_mask(strings + r[i].name_off,
+						  r[i].name_len, &cased);
 			x->head = NIL;
 			x->kinds = 0;
 			x->count = 0;
@@ -595,8 +599,7 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 			card_init(&idx->cards[nid], &idx->names, nid, x->humps);
 			accel__pair_sig(strings + r[i].name_off, r[i].name_len,
 					&sig);
-			accel__filter_add(&idx->filter, nid, x->mask, x->cased,
-					  &sig);
+			accel__filter_add(&idx->filter, nid, mask, cased, &sig);
 		}
 		if (idx->free_slot != NIL) {
 			s = idx->free_slot;

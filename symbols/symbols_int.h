@@ -250,8 +250,6 @@ struct sym {
 };
 
 struct name_ext {
-	uint64_t mask;	/* filter classes of the name */
-	uint64_t cased; /* letters by case */
 	uint32_t head;	/* first symbol slot with this name, NIL = none */
 	uint32_t kinds; /* superset of the kinds of its symbols */
 	uint32_t count;
