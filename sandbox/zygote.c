@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The pre-forked launcher ("zygote"): one small process per compiled policy
- * that has entered the policy's user, mount, ipc, uts (and net) namespaces,
- * hidden the denied paths, set noroot, no_new_privs and non-dumpable, and
- * installed the seccomp filter once. Each exec then costs one vfork-style
- * clone in the launcher into a fresh pid and mount namespace, a /proc
- * mount, the per-exec steps (fds, session, rlimits, cwd, Landlock), and the
- * exec itself.
+ * The pre-forked launcher ("zygote"): a small process per compiled policy
+ * (a few when execs run concurrently) that has entered the policy's user,
+ * mount and uts namespaces, hidden the denied paths, set noroot,
+ * no_new_privs and non-dumpable, and installed the seccomp filter once.
+ * Each exec then costs one vfork-style clone in the launcher into fresh
+ * pid, mount and ipc namespaces, a /proc mount, the per-exec steps (fds,
+ * process group, rlimits, cwd, Landlock), and the exec itself.
  *
  *   engine                                 launcher
  *   ------                                 --------
  *   socketpair xs (per exec)
  *   sendmsg(ctl, request, [xs,in,out,err]) -> recvmsg, read argv/env/cwd
  *                                           clone(VM|VFORK|PARENT|NEWPID|
- *                                                 NEWNS|PIDFD)
+ *                                                 NEWNS|NEWIPC|PIDFD)
  *                                             child: pdeathsig, /proc,
  *                                             mntns fd -> xs, fds, setpgid,
  *                                             rlimits, chdir, landlock, exec
@@ -134,9 +134,12 @@ int accel__sbx_zygote_eligible(const struct accel_sandbox *sb)
 			ACCEL_SANDBOX_L_MNTNS;
 
 	/* A per-exec cgroup or private /tmp needs per-exec setup the
-	 * launcher cannot do after its filter: those take the direct path. */
+	 * launcher cannot do after its filter, and a network namespace
+	 * (loopback) would be shared by the policy's concurrent execs
+	 * (a fresh one per exec costs ~0.6 ms): those take the direct path. */
 	return (sb->layers & need) == need &&
-	       !(sb->layers & ACCEL_SANDBOX_L_CGROUP) &&
+	       !(sb->layers &
+		 (ACCEL_SANDBOX_L_CGROUP | ACCEL_SANDBOX_L_NETNS)) &&
 	       !(sb->flags &
 		 (ACCEL_SANDBOX_F_PRIVATE_TMP | ACCEL_SANDBOX_F_NO_LAUNCHER));
 }
@@ -390,7 +393,10 @@ static int zrequest(const struct accel_sandbox *zsb, int ctl, char *stack)
 	/* The exit signal comes from our own (SIGCHLD), to the engine. */
 	pid = clone(zchild_main, stack + Z_STACK,
 		    CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_NEWPID |
-			    CLONE_NEWNS | CLONE_PIDFD,
+			    CLONE_NEWNS | CLONE_PIDFD |
+			    (zsb->layers & ACCEL_SANDBOX_L_IPCNS ?
+				     CLONE_NEWIPC :
+				     0),
 		    &c, &pidfd);
 	if (pid < 0) {
 		m.step = ACCEL_SANDBOX_STEP_CLONE;
@@ -707,11 +713,13 @@ static void *zp_main(void *arg)
 		/* All signals are blocked on this thread: none of the
 		 * engine's handlers can run in the child before it resets
 		 * them. */
-		zp.pid = syscall(SYS_clone,
-				 (unsigned long)(zp.sb->clone_ns &
-						 ~CLONE_NEWPID) |
-					 CLONE_PIDFD | SIGCHLD,
-				 NULL, &zp.pidfd, NULL, NULL);
+		/* Pid and ipc namespaces are per exec (the child's clone). */
+		zp.pid = syscall(
+			SYS_clone,
+			(unsigned long)(zp.sb->clone_ns &
+					~(CLONE_NEWPID | CLONE_NEWIPC)) |
+				CLONE_PIDFD | SIGCHLD,
+			NULL, &zp.pidfd, NULL, NULL);
 		if (zp.pid == 0)
 			zmain(zp.sb, zp.ctl, zp.ppfd);
 		zp.err = errno;

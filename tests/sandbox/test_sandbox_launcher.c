@@ -404,3 +404,31 @@ Test(sandbox_launcher, concurrent_execs_share_a_small_pool)
 	cr_expect_eq(children(kids, 64), 0);
 	tree_rm(&e.t);
 }
+
+/* SysV IPC objects an exec leaves behind are gone for the next exec of
+ * the same policy (each exec has its own ipc namespace). */
+Test(sandbox_launcher, ipc_objects_do_not_carry_over)
+{
+	struct lenv e;
+	struct accel_sandbox *sb;
+	struct accel_sandbox_result r;
+
+	if (access("/usr/bin/ipcmk", X_OK) || access("/usr/bin/ipcs", X_OK))
+		cr_skip_test("no ipcmk/ipcs");
+	lenv_make(&e);
+	sb = compile(&e.p);
+	if (!(accel_sandbox_layers(sb) & ACCEL_SANDBOX_L_IPCNS))
+		cr_skip_test("no ipc namespace");
+	cr_assert_eq(sh(sb,
+			"ipcmk -M 4096 >/dev/null && ipcmk -Q >/dev/null && "
+			"ipcs -m -q | grep -c '^0x'",
+			&r, 10000),
+		     0);
+	cr_expect_str_eq(out0(&r), "2\n", "objects not created: %s", out1(&r));
+	accel_sandbox_result_free(&r);
+	cr_assert_eq(sh(sb, "ipcs -m -q | grep -c '^0x'", &r, 10000), 0);
+	cr_expect_str_eq(out0(&r), "0\n", "carried over: %s", out0(&r));
+	accel_sandbox_result_free(&r);
+	accel_sandbox_destroy(sb);
+	tree_rm(&e.t);
+}
