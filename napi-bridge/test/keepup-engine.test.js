@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { accel } = require('../testlib/helpers.js');
+const { codes } = accel;
 const { Engine, AccelError } = accel;
 const shared = require('../lib/keep-up/engine.js');
 
@@ -158,6 +159,14 @@ test('getEngine: null and the reason when the engine cannot start', async () => 
 		assert.equal(shared.getEngine(), null);
 		assert.equal(shared.withEngine(() => 'engine', () => 'fallback'),
 			     'fallback');
+		// The drop-ins throw one stable error, its cause the reason.
+		const ku = require('agent-accel/keep-up');
+		for (const call of [() => ku.countTokens('x', 'gpt-4o'),
+				    () => ku.diffUnified('a\n', 'b\n')]) {
+			assert.throws(call, (e) => e.code === 'EACCEL_NO_ENGINE' &&
+				e.errno === codes.EACCEL_NO_ENGINE &&
+				e.cause === shared.engineError());
+		}
 	} finally {
 		shared.configureEngine({});
 		await shared.resetEngine();

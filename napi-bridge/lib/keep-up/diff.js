@@ -14,23 +14,16 @@
  * "\ No newline at end of file" after a last line without one.
  */
 
-const { getEngine } = require('./engine');
+const { getEngine, noEngine } = require('./engine');
 
 const DEFAULT_CONTEXT = 4;
 const RULE = '='.repeat(67);
 const NO_NL = '\\ No newline at end of file';
 
-function noEngine() {
-	const e = new Error('agent-accel/keep-up: no engine (see ' +
-			    'engineError()); use the JS diff');
-	e.code = 'EACCEL_NO_ENGINE';
-	return e;
-}
-
 function onEngine(fn) {
 	let e = getEngine();
 	if (e === null)
-		throw noEngine();
+		throw noEngine('diff');
 	try {
 		return fn(e);
 	} catch (err) {
@@ -40,7 +33,7 @@ function onEngine(fn) {
 	}
 	e = getEngine();
 	if (e === null)
-		throw noEngine();
+		throw noEngine('diff');
 	return fn(e);
 }
 

@@ -5,6 +5,9 @@
  * Exports:
  *   getEngine() -> Engine | null   the shared engine, started on first use
  *   engineError() -> Error | null  why getEngine() returned null
+ *   noEngine(fallback) -> Error    the EACCEL_NO_ENGINE error a drop-in
+ *                                  throws without an engine (its cause:
+ *                                  engineError())
  *   withEngine(run, fallback)      run(engine), or fallback() without one; a
  *                                  call that finds the engine dead runs
  *                                  once more on its successor (stateless
@@ -132,6 +135,17 @@ function engineError() {
 	return error;
 }
 
+function noEngine(fallback) {
+	const e = new Error('agent-accel/keep-up: no engine (see ' +
+			    `engineError()); use the JS ${fallback}`);
+	e.code = 'EACCEL_NO_ENGINE';
+	if (lib)
+		e.errno = lib.codes.EACCEL_NO_ENGINE;
+	if (error)
+		e.cause = error;
+	return e;
+}
+
 /*
  * Options of Engine.startSync() (enginePath, workers, syncSpinUs, ...) for
  * the next start. Does not restart a running engine.
@@ -152,5 +166,5 @@ function resetEngine() {
 		Promise.resolve();
 }
 
-module.exports = { getEngine, withEngine, engineError, configureEngine,
-		   resetEngine };
+module.exports = { getEngine, withEngine, engineError, noEngine,
+		   configureEngine, resetEngine };

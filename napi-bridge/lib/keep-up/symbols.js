@@ -16,18 +16,11 @@
  */
 
 const nodePath = require('node:path');
-const { getEngine } = require('./engine');
+const { getEngine, noEngine } = require('./engine');
 const { kindOf, KIND_NAMES } = require('../ops/symbols');
 
 const MAX_LIMIT = 1000; /* the engine's largest top-k */
 let nextId = 1;
-
-function noEngine() {
-	const e = new Error('agent-accel/keep-up: no engine (see ' +
-			    'engineError())');
-	e.code = 'EACCEL_NO_ENGINE';
-	return e;
-}
 
 function checkPath(name, p) {
 	if (typeof p !== 'string' || p === '')
@@ -57,7 +50,7 @@ class Space {
 	engine() {
 		const e = getEngine();
 		if (e === null)
-			throw noEngine();
+			throw noEngine('symbol index');
 		if (e !== this.eng) {
 			if (this.eng !== null)
 				cleanup.unregister(this);

@@ -16,7 +16,7 @@
  *    that was cut (a shallow copy with the shortened content).
  */
 
-const { getEngine } = require('./engine');
+const { getEngine, noEngine } = require('./engine');
 
 const TOOL_CALL_TOKENS = 50;
 const CUT_FLOOR_TOKENS = 50;
@@ -74,17 +74,10 @@ function encodingForModel(model) {
 	return enc;
 }
 
-function noEngine() {
-	const e = new Error('agent-accel/keep-up: no engine (see ' +
-			    'engineError()); use the JS tokenizer');
-	e.code = 'EACCEL_NO_ENGINE';
-	return e;
-}
-
 function engine() {
 	const e = getEngine();
 	if (e === null)
-		throw noEngine();
+		throw noEngine('tokenizer');
 	return e;
 }
 
