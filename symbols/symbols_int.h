@@ -83,7 +83,8 @@ static inline uint32_t intern_len(const struct intern *in, uint32_t id)
 #define FILTER_NCLASS	42
 #define FILTER_NCASED	58 /* bits 0-25 A-Z, 32-57 a-z */
 #define FILTER_PAIR_ROW (FILTER_NCLASS + FILTER_NCASED)
-#define FILTER_NSETS	(FILTER_PAIR_ROW + 256)
+#define FILTER_NSETS	(FILTER_PAIR_ROW + PAIR_SIG_BITS)
+#define PAIR_SIG_BITS	512
 #define FILTER_NPC	40 /* classes that take part in ordered pairs */
 
 struct filter {
@@ -106,17 +107,10 @@ struct filter_scan {
 	uint64_t cur;  /* candidates of the current word not yet read */
 };
 
-/* 256-bit signature of a name's ordered class pairs (see filter.c). */
+/* Signature of a name's ordered class pairs (see filter.c). */
 struct pair_sig {
-	uint64_t w[4];
+	uint64_t w[PAIR_SIG_BITS / 64];
 };
-
-static inline int pair_sig_has(const struct pair_sig *name,
-			       const struct pair_sig *q)
-{
-	return !((q->w[0] & ~name->w[0]) | (q->w[1] & ~name->w[1]) |
-		 (q->w[2] & ~name->w[2]) | (q->w[3] & ~name->w[3]));
-}
 
 extern const uint8_t accel__char_class[256];
 int accel__filter_init(struct filter *f);
