@@ -15,9 +15,10 @@
  *                                           clone(VM|VFORK|PARENT|NEWPID|
  *                                                 NEWNS|NEWIPC|PIDFD)
  *                                             child: pdeathsig, /proc,
- *                                             mntns fd -> xs, fds, setpgid,
- *                                             rlimits, chdir, landlock, exec
- *   recvmsg(xs) <- mntns, spawned + pidfd   sendmsg(xs), close
+ *                                             fds, setpgid, rlimits,
+ *                                             chdir, landlock, exec
+ *                                           pidfd -> mount namespace fd
+ *   recvmsg(xs) <- spawned + pidfd, mntns   sendmsg(xs), close
  *   ... drive, kill and reap through the pidfd, as for a direct spawn ...
  *
  * CLONE_PARENT makes each command a child of the engine, so the engine
@@ -72,7 +73,8 @@
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
-#define PIDFD_GET_PID_NAMESPACE_ _IO(0xFF, 5) /* Linux 6.11 */
+#define PIDFD_GET_MNT_NAMESPACE_ _IO(0xFF, 3) /* Linux 6.11 */
+#define PIDFD_GET_PID_NAMESPACE_ _IO(0xFF, 5)
 #define SECBIT_NOROOT_ALL	 0xf /* NOROOT, NO_SETUID_FIXUP, both locked */
 
 #define Z_MAGIC	     0x5a425341u /* "ASBZ" */
@@ -94,12 +96,11 @@ struct zreq {
 enum {
 	Z_READY = 1,
 	Z_SPAWNED = 2,
-	Z_MNTNS = 3
 };
 
 /* launcher -> engine: ready (control socket, with the listener); on xs:
- * the child's mount namespace (sent by the child itself, before exec),
- * then spawned (with the pidfd whenever a child was created). */
+ * spawned, with the pidfd whenever a child was created and, after a
+ * successful exec, the command's mount namespace. */
 struct zmsg {
 	uint32_t kind;
 	uint32_t step; /* ACCEL_SANDBOX_STEP_* that failed, 0 */
@@ -175,10 +176,11 @@ static int send_msg(int sock, const void *m, size_t len, const int *fds,
 	}
 }
 
-/* Receives one zmsg and at most one fd (*fd = -1 when none came). */
-static int recv_zmsg(int sock, struct zmsg *m, int *fd)
+/* Receives one zmsg and up to two fds (-1 for each that did not come). */
+static int recv_zmsg(int sock, struct zmsg *m, int *fd, int *fd2)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	int got[2] = { -1, -1 };
 	struct iovec iov = { m, sizeof(*m) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cm;
@@ -186,21 +188,60 @@ static int recv_zmsg(int sock, struct zmsg *m, int *fd)
 
 	msg.msg_control = cbuf;
 	msg.msg_controllen = sizeof(cbuf);
-	*fd = -1;
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	for (cm = CMSG_FIRSTHDR(&msg); n > 0 && cm; cm = CMSG_NXTHDR(&msg, cm))
 		if (cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	if (n != (ssize_t)sizeof(*m)) {
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
-		return n < 0 ? -errno : -EPIPE;
+		    cm->cmsg_len >= CMSG_LEN(sizeof(int)))
+			memcpy(got, CMSG_DATA(cm),
+			       cm->cmsg_len >= CMSG_LEN(2 * sizeof(int)) ?
+				       2 * sizeof(int) :
+				       sizeof(int));
+	if (n != (ssize_t)sizeof(*m) || !fd2) {
+		if (got[1] >= 0)
+			close(got[1]);
+		got[1] = -1;
 	}
-	return 0;
+	if (n != (ssize_t)sizeof(*m)) {
+		if (got[0] >= 0)
+			close(got[0]);
+		got[0] = -1;
+	}
+	*fd = got[0];
+	if (fd2)
+		*fd2 = got[1];
+	return n == (ssize_t)sizeof(*m) ? 0 : n < 0 ? -errno : -EPIPE;
+}
+
+/* Decimal of a positive int into buf (no stdio in the launcher). */
+static char *zitoa(char *end, int v)
+{
+	*--end = '\0';
+	do
+		*--end = (char)('0' + v % 10);
+	while ((v /= 10));
+	return end;
+}
+
+/*
+ * A reference to the command's mount namespace for the engine, which drops
+ * it off the hot path: the last reference's teardown waits for an RCU
+ * grace period, which would otherwise sit between the command's exit and
+ * the engine seeing it. Taken right after the exec started; a command that
+ * is already gone simply pays that wait itself.
+ */
+static int zmntns(int pidfd, pid_t pid)
+{
+	char path[64] = "/proc/", num[16], *p;
+	int fd = ioctl(pidfd, PIDFD_GET_MNT_NAMESPACE_, 0);
+
+	if (fd >= 0 || (errno != ENOTTY && errno != EINVAL))
+		return fd;
+	/* Before Linux 6.11 */
+	p = zitoa(num + sizeof(num), pid);
+	strcat(strcat(path, p), "/ns/mnt");
+	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 static int rw_full(int fd, void *buf, size_t len, int wr)
@@ -242,7 +283,7 @@ static int zchild_main(void *arg)
 	struct sbx_child *c = arg;
 	const struct accel_sandbox *sb = c->sb;
 	sigset_t none;
-	int ret, ns;
+	int ret;
 
 	struct pollfd pfd = { c->parent_pidfd, POLLIN, 0 };
 
@@ -257,17 +298,6 @@ static int zchild_main(void *arg)
 	 * and nothing outside this exec is listed. */
 	if (mount("proc", "/proc", "proc", SBX_LAUNCHER_PROC_FLAGS, NULL) < 0)
 		zchild_fail(c, ACCEL_SANDBOX_STEP_MOUNTS, errno);
-	/* The engine holds our mount namespace and drops it off the hot
-	 * path: the last reference's teardown waits for an RCU grace
-	 * period, which would otherwise sit between our exit and the
-	 * launcher seeing it. */
-	ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (ns >= 0) {
-		struct zmsg m = { .kind = Z_MNTNS };
-
-		send_msg(c->report_fd, &m, sizeof(m), &ns, 1);
-		close(ns);
-	}
 	ret = accel__sbx_setup_fds(c);
 	if (ret)
 		zchild_fail(c, ACCEL_SANDBOX_STEP_FDS, ret);
@@ -340,6 +370,7 @@ static int zrequest(const struct accel_sandbox *zsb, int ctl, char *stack)
 	struct zmsg m = { .kind = Z_SPAWNED };
 	struct cmsghdr *cm;
 	int fds[4] = { -1, -1, -1, -1 }, nfd = 0, pidfd = -1;
+	int out[2] = { -1, -1 };
 	char *buf = zsmall, **ptrs = zptrs;
 	size_t ptrs_len = 0, buf_len = 0;
 	ssize_t n;
@@ -406,9 +437,14 @@ static int zrequest(const struct accel_sandbox *zsb, int ctl, char *stack)
 		m.step = c.step;
 		m.err = c.err;
 	}
-	send_msg(fds[0], &m, sizeof(m), &pidfd, pidfd >= 0);
-	if (pidfd >= 0)
-		close(pidfd);
+	out[0] = pidfd;
+	if (pidfd >= 0 && !m.step)
+		out[1] = zmntns(pidfd, pid);
+	send_msg(fds[0], &m, sizeof(m), out,
+		 (out[0] >= 0) + (out[0] >= 0 && out[1] >= 0));
+	for (int i = 0; i < 2; i++)
+		if (out[i] >= 0)
+			close(out[i]);
 drop:
 	for (int i = 0; i < 4; i++)
 		if (fds[i] >= 0)
@@ -819,8 +855,8 @@ static struct sbx_zygote *zygote_start(const struct accel_sandbox *sb)
 	zy->pidfd = pidfd;
 	zy->owner = getpid();
 	pfd = (struct pollfd){ zy->ctl, POLLIN, 0 };
-	if (poll(&pfd, 1, Z_START_MS) != 1 || recv_zmsg(zy->ctl, &m, &lfd) ||
-	    m.kind != Z_READY || m.step) {
+	if (poll(&pfd, 1, Z_START_MS) != 1 ||
+	    recv_zmsg(zy->ctl, &m, &lfd, NULL) || m.kind != Z_READY || m.step) {
 		if (lfd >= 0)
 			close(lfd);
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -993,15 +1029,8 @@ int accel__sbx_zygote_spawn(struct sbx_zygote *zy, struct sbx_child *c,
 	xs[1] = -1;
 	if (!ret && !rq.inl)
 		ret = rw_full(xs[0], buf + sizeof(rq), len, 1);
-	while (!ret) {
-		ret = recv_zmsg(xs[0], &m, &fd);
-		if (ret || m.kind != Z_MNTNS)
-			break;
-		if (*mntns >= 0)
-			close(*mntns);
-		*mntns = fd;
-		fd = -1;
-	}
+	if (!ret)
+		ret = recv_zmsg(xs[0], &m, &fd, mntns);
 	if (!ret && m.kind != Z_SPAWNED)
 		ret = -EPROTO;
 	if (ret) {
