@@ -103,10 +103,16 @@ size_t accel__tok_split_o200k(const uint8_t *s, size_t i, size_t n,
 #define TOK_MAX_SPECIAL 8
 #define TOK_NO_RANK	UINT32_MAX
 
+/*
+ * A slot of the bytes -> rank table. Tokens of up to 8 bytes (most of
+ * them) keep their bytes in `key`, so a lookup compares one word and
+ * touches nothing else; longer ones keep their hash there and are
+ * compared with the bytes.
+ */
 struct tok_slot {
-	uint64_t hash;
+	uint64_t key;  /* tok_key() */
 	uint32_t rank; /* TOK_NO_RANK: empty */
-	uint32_t len;  /* of the token's bytes, checked before memcmp */
+	uint32_t len;  /* of the token's bytes */
 };
 
 struct tok_special {
@@ -194,9 +200,59 @@ static inline int tok_same(const uint8_t *a, const uint8_t *b, size_t n)
 	return n == 0 || a[0] == b[0];
 }
 
-/* Rank of the bytes p[0, n) whose XXH3-64 is h, or TOK_NO_RANK. */
-static inline uint32_t accel__tok_rank_h(const struct accel_tokenizer *tok,
-					 const uint8_t *p, size_t n, uint64_t h)
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "tok_key() packs bytes as a little-endian word"
+#endif
+
+#define TOK_SHORT_KEY 8
+
+/*
+ * The key of the bytes p[0, n) in the rank table: for n <= TOK_SHORT_KEY
+ * the bytes themselves as a little-endian word (zero above n, never read
+ * past p + n), else their XXH3-64.
+ */
+static inline uint64_t tok_key(const uint8_t *p, size_t n)
+{
+	uint32_t lo, hi;
+	uint16_t w;
+
+	if (n > TOK_SHORT_KEY)
+		return XXH3_64bits(p, n);
+	if (n >= 4) {
+		/* Two overlapping loads; the shared bytes are equal. */
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+		return lo | (uint64_t)hi << (8 * (n - 4));
+	}
+	if (n >= 2) {
+		memcpy(&w, p, 2);
+		return w | (uint64_t)p[n - 1] << (8 * (n - 1));
+	}
+	return n ? p[0] : 0;
+}
+
+/*
+ * The hash of a key of n bytes: short keys are mixed (with their length,
+ * as zero bytes pad them), long ones are already XXH3. Every bit is well
+ * mixed: the rank table indexes by the low bits, the piece cache by the
+ * high ones.
+ */
+static inline uint64_t tok_key_hash(uint64_t key, size_t n)
+{
+	if (n > TOK_SHORT_KEY)
+		return key;
+	key ^= (uint64_t)n << 56;
+	key *= 0x9e3779b97f4a7c15ull;
+	key ^= key >> 32;
+	key *= 0xd6e8feb86659fd93ull;
+	key ^= key >> 32;
+	return key;
+}
+
+/* Rank of the bytes p[0, n) whose tok_key() is key, or TOK_NO_RANK. */
+static inline uint32_t accel__tok_rank_k(const struct accel_tokenizer *tok,
+					 const uint8_t *p, size_t n,
+					 uint64_t key, uint64_t h)
 {
 	uint64_t i = h & tok->mask;
 
@@ -205,8 +261,9 @@ static inline uint32_t accel__tok_rank_h(const struct accel_tokenizer *tok,
 
 		if (sl->rank == TOK_NO_RANK)
 			return TOK_NO_RANK;
-		if (sl->hash == h && sl->len == n &&
-		    tok_same(tok->bytes + tok->off[sl->rank], p, n))
+		if (sl->key == key && sl->len == n &&
+		    (n <= TOK_SHORT_KEY ||
+		     tok_same(tok->bytes + tok->off[sl->rank], p, n)))
 			return sl->rank;
 	}
 }
@@ -215,7 +272,9 @@ static inline uint32_t accel__tok_rank_h(const struct accel_tokenizer *tok,
 static inline uint32_t accel__tok_rank(const struct accel_tokenizer *tok,
 				       const uint8_t *p, size_t n)
 {
-	return accel__tok_rank_h(tok, p, n, XXH3_64bits(p, n));
+	uint64_t key = tok_key(p, n);
+
+	return accel__tok_rank_k(tok, p, n, key, tok_key_hash(key, n));
 }
 
 /*

@@ -78,19 +78,19 @@ static int rank_insert(struct accel_tokenizer *tok, uint32_t r)
 {
 	const uint8_t *p = tok->bytes + tok->off[r];
 	size_t n = tok_len(tok, r);
-	uint64_t h = XXH3_64bits(p, n);
-	uint64_t i = h & tok->mask;
+	uint64_t key = tok_key(p, n);
+	uint64_t i = tok_key_hash(key, n) & tok->mask;
 
 	for (;; i = (i + 1) & tok->mask) {
 		struct tok_slot *sl = &tok->slots[i];
 
 		if (sl->rank == TOK_NO_RANK) {
-			sl->hash = h;
+			sl->key = key;
 			sl->rank = r;
 			sl->len = (uint32_t)n;
 			return 0;
 		}
-		if (sl->hash == h && tok_len(tok, sl->rank) == n &&
+		if (sl->key == key && tok_len(tok, sl->rank) == n &&
 		    !memcmp(tok->bytes + tok->off[sl->rank], p, n))
 			return -ACCEL_E_TOKENS_RANK_FILE;
 	}

@@ -65,7 +65,7 @@ encode_ordinary(const struct accel_tokenizer *tok, const uint8_t *s, size_t n,
 		size_t e = split(s, i, n, tok->space, tok->js);
 		size_t len = e - i;
 		uint32_t r, small[TOK_CACHE_KEY_MAX], *dst;
-		uint64_t h;
+		uint64_t key, h;
 		long k;
 		int ret;
 
@@ -90,8 +90,9 @@ encode_ordinary(const struct accel_tokenizer *tok, const uint8_t *s, size_t n,
 				return ret;
 			goto next;
 		}
-		h = XXH3_64bits(s + i, len);
-		r = accel__tok_rank_h(tok, s + i, len, h);
+		key = tok_key(s + i, len);
+		h = tok_key_hash(key, len);
+		r = accel__tok_rank_k(tok, s + i, len, key, h);
 		if (r != TOK_NO_RANK) {
 			ret = emit1(o, r);
 			if (ret < 0)

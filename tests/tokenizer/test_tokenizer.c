@@ -495,7 +495,7 @@ Test(cache, hits_equal_the_merge_through_eviction)
 	for (size_t i = 0; i < N; i++) {
 		const struct accel_tokenizer *k = tok[i & 1];
 		size_t n = cache_piece(i, &rng, t, len, piece);
-		uint64_t h = XXH3_64bits(piece, n);
+		uint64_t h = tok_key_hash(tok_key(piece, n), n);
 		long w, g;
 
 		w = accel__tok_bpe(k, piece, n, want);
@@ -528,8 +528,8 @@ Test(cache, hits_equal_the_merge_through_eviction)
 	for (size_t i = 0; i < N; i++) {
 		const struct accel_tokenizer *k = tok[i & 1];
 		size_t n = cache_piece(i, &rng, t, len, piece);
-		long g = accel__tok_cache_get(k, XXH3_64bits(piece, n), piece,
-					      n, got);
+		long g = accel__tok_cache_get(
+			k, tok_key_hash(tok_key(piece, n), n), piece, n, got);
 
 		if (n > TOK_CACHE_KEY_MAX)
 			continue;
