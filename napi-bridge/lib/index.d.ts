@@ -77,11 +77,17 @@ export interface CallOptions<M extends ResultMode = ResultMode> {
 	signal?: AbortSignal;
 	/** Progress completions (CQE flag MORE): the op's progress value and data. */
 	onProgress?: (res: number, value: ResultModes[M] | undefined) => void;
+	/**
+	 * On abort, cancel the op and reject only once the engine says it has
+	 * stopped (an exec: once its process tree is gone), with the op's value
+	 * as `err.result` or its error as `err.opError`. Default false.
+	 */
+	waitOnAbort?: boolean;
 }
 
 export type SyncCallOptions<M extends ResultMode = ResultMode> = Omit<
 	CallOptions<M>,
-	'signal' | 'onProgress'
+	'signal' | 'onProgress' | 'waitOnAbort'
 >;
 
 export interface AsyncOptions {
@@ -211,6 +217,10 @@ export declare class AccelError extends Error {
 export declare class AbortError extends Error {
 	readonly name: 'AbortError';
 	readonly code: 'ABORT_ERR';
+	/** With waitOnAbort: the value the stopped op returned. */
+	result?: unknown;
+	/** With waitOnAbort: the error the stopped op returned. */
+	opError?: AccelError | Error;
 }
 
 /** Code name -> number, for every errno name and every EACCEL_* code. */

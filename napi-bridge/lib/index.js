@@ -116,7 +116,7 @@ function finish(mode, res, v) {
 
 /* One async call: pending in a slot, or queued until there is room. */
 class Call {
-	constructor(op, mode, input, a0, a1, a2, signal, onProgress) {
+	constructor(op, mode, input, a0, a1, a2, signal, onProgress, waitOnAbort) {
 		this.op = op;
 		this.kind = MODES[mode];
 		this.mode = mode;
@@ -126,6 +126,8 @@ class Call {
 		this.a2 = a2;
 		this.slot = -1;
 		this.aborted = false;
+		this.waitOnAbort = waitOnAbort === true;
+		this.cancelling = false; /* aborted, waiting for the op to stop */
 		this.onProgress = onProgress;
 		this.signal = signal;
 		this.onAbort = null;
@@ -139,7 +141,7 @@ function checkOpts(opts) {
 		return null;
 	if (opts === null || typeof opts !== 'object')
 		return 'options must be an object';
-	const { args, signal, result, onProgress } = opts;
+	const { args, signal, result, onProgress, waitOnAbort } = opts;
 	if (args !== undefined) {
 		if (!Array.isArray(args) || args.length > 3 ||
 		    !args.every(isArg))
@@ -152,6 +154,8 @@ function checkOpts(opts) {
 		return `result must be one of ${Object.keys(MODES).join(', ')}`;
 	if (onProgress !== undefined && typeof onProgress !== 'function')
 		return 'onProgress must be a function';
+	if (waitOnAbort !== undefined && typeof waitOnAbort !== 'boolean')
+		return 'waitOnAbort must be a boolean';
 	return null;
 }
 
@@ -480,7 +484,9 @@ class Engine {
 	 * Engine.ops or a wire id; input: string (sent as UTF-8), bytes, or
 	 * undefined; opts.args: up to three 64-bit integers (sqe.arg[]);
 	 * opts.result: see MODES; opts.signal: AbortSignal; opts.onProgress:
-	 * (res, value) for completions flagged MORE.
+	 * (res, value) for completions flagged MORE; opts.waitOnAbort: on
+	 * abort, cancel the op and reject only once the engine says it has
+	 * stopped, with the op's value (if it gave one) as err.result.
 	 */
 	call(op, input, opts) {
 		const id = opId(op);
@@ -499,16 +505,17 @@ class Engine {
 		const args = opts.args;
 		return this.#start(id, opts.result || 'buffer', norm(input),
 				   args && args[0], args && args[1], args && args[2],
-				   opts.signal, opts.onProgress);
+				   opts.signal, opts.onProgress, opts.waitOnAbort);
 	}
 
 	/* Every async call after its arguments were checked. */
-	#start(id, mode, input, a0, a1, a2, signal, onProgress) {
+	#start(id, mode, input, a0, a1, a2, signal, onProgress, waitOnAbort) {
 		if (this.#state !== 'open')
 			return Promise.reject(this.#stateError());
 		if (signal !== undefined && signal.aborted)
 			return Promise.reject(new AbortError(signal.reason));
-		const c = new Call(id, mode, input, a0, a1, a2, signal, onProgress);
+		const c = new Call(id, mode, input, a0, a1, a2, signal, onProgress,
+				   waitOnAbort);
 		const p = new Promise((resolve, reject) => {
 			c.resolve = resolve;
 			c.reject = reject;
@@ -663,8 +670,18 @@ class Engine {
 	}
 
 	#abort(c) {
-		if (c.aborted)
+		if (c.aborted || c.cancelling)
 			return;
+		if (c.waitOnAbort && c.slot >= 0 && this.#state === 'open') {
+			/* The final completion settles it (#onBatch). */
+			c.cancelling = true;
+			c.onAbort = null;
+			if (native.cancel(this.#h, c.slot) && !this.#flushQueued) {
+				this.#flushQueued = true;
+				queueMicrotask(this.#flush);
+			}
+			return;
+		}
 		c.aborted = true;
 		c.onAbort = null;
 		c.reject(new AbortError(c.signal.reason));
@@ -697,6 +714,10 @@ class Engine {
 			this.#free.push(slot);
 			if (c.aborted)
 				continue;
+			if (c.cancelling) {
+				this.#settle(c, this.#stopped(c, res, v));
+				continue;
+			}
 			if (res < 0) {
 				this.#settle(c, accelError(res, v));
 				continue;
@@ -713,6 +734,24 @@ class Engine {
 		}
 		if (this.#backlog.length > this.#backlogHead)
 			this.#drainBacklog();
+	}
+
+	/*
+	 * The AbortError of a waitOnAbort call, once its op has stopped: the
+	 * op's value as err.result, or its error as err.opError.
+	 */
+	#stopped(c, res, v) {
+		const err = new AbortError(c.signal.reason);
+		if (res < 0) {
+			err.opError = accelError(res, v);
+		} else {
+			try {
+				err.result = finish(c.mode, res, v);
+			} catch (e) {
+				err.opError = e;
+			}
+		}
+		return err;
 	}
 
 	#progress(c, res, v) {

@@ -415,8 +415,12 @@ static napi_value js_flush(napi_env env, napi_callback_info info)
 	return r;
 }
 
-/* abandon(h, slot) -> true when a cancel request was staged */
-static napi_value js_abandon(napi_env env, napi_callback_info info)
+/*
+ * abandon(h, slot) / cancel(h, slot) -> true when a cancel request was
+ * staged. abandon swallows the call's completion; cancel delivers it.
+ */
+static napi_value slot_cancel(napi_env env, napi_callback_info info,
+			      int (*fn)(struct bridge *, uint32_t))
 {
 	napi_value argv[2], r;
 	size_t argc = 2;
@@ -425,14 +429,24 @@ static napi_value js_abandon(napi_env env, napi_callback_info info)
 
 	NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
 	if (argc < 2)
-		return type_error(env, "abandon: missing arguments");
+		return type_error(env, "cancel: missing arguments");
 	b = get_bridge(env, argv[0]);
 	if (!b)
 		return NULL;
 	if (get_u32(env, argv[1], BR_MAX_SLOTS - 1, &slot) < 0)
-		return type_error(env, "abandon: bad slot");
-	NAPI_CALL(env, napi_get_boolean(env, br_abandon(b, slot), &r));
+		return type_error(env, "cancel: bad slot");
+	NAPI_CALL(env, napi_get_boolean(env, fn(b, slot), &r));
 	return r;
+}
+
+static napi_value js_abandon(napi_env env, napi_callback_info info)
+{
+	return slot_cancel(env, info, br_abandon);
+}
+
+static napi_value js_cancel(napi_env env, napi_callback_info info)
+{
+	return slot_cancel(env, info, br_cancel);
 }
 
 /*
@@ -1019,6 +1033,7 @@ NAPI_MODULE_INIT()
 		{ "submit", js_submit },
 		{ "flush", js_flush },
 		{ "abandon", js_abandon },
+		{ "cancel", js_cancel },
 		{ "callSync", js_call_sync },
 		{ "pingMany", js_ping_many },
 		{ "close", js_close },

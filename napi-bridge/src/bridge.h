@@ -187,6 +187,13 @@ int br_flush(struct bridge *b);
 int br_abandon(struct bridge *b, uint32_t slot);
 
 /*
+ * Stages a cancel request for the JS call in slot but keeps the call: its
+ * final completion is delivered as usual, once the op has stopped (an exec
+ * after its process tree is gone). Returns 1 when a cancel was staged.
+ */
+int br_cancel(struct bridge *b, uint32_t slot);
+
+/*
  * Runs one request to completion on the calling thread (sync API): waits
  * with accel_client_wait(), stashing completions of other calls for the
  * next loop turn. The input block (in_off, 0: none) is freed here. Returns 0

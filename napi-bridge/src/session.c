@@ -470,7 +470,12 @@ int br_flush(struct bridge *b)
 	return ret;
 }
 
-int br_abandon(struct bridge *b, uint32_t slot)
+/*
+ * Stages a cancel request for the call in slot. With abandon, its final
+ * completion is swallowed; without, it is delivered as usual (the op says
+ * what it did before it stopped).
+ */
+static int stage_cancel(struct bridge *b, uint32_t slot, int abandon)
 {
 	struct br_slot *s;
 	uint64_t arg[3] = { 0, 0, 0 };
@@ -480,10 +485,21 @@ int br_abandon(struct bridge *b, uint32_t slot)
 	s = &b->slots[slot];
 	if (s->state != BR_SLOT_BUSY)
 		return 0;
-	s->state = BR_SLOT_ABANDONED;
+	if (abandon)
+		s->state = BR_SLOT_ABANDONED;
 	arg[0] = ((uint64_t)slot << 2) | s->kind;
 	/* No room for the cancel: the call completes and is swallowed. */
 	return br_prepare(b, ACCEL_OP_CANCEL, BR_UD_CANCEL, 0, 0, arg) == 0;
+}
+
+int br_abandon(struct bridge *b, uint32_t slot)
+{
+	return stage_cancel(b, slot, 1);
+}
+
+int br_cancel(struct bridge *b, uint32_t slot)
+{
+	return stage_cancel(b, slot, 0);
 }
 
 static void view_finalize(napi_env env, void *data, void *hint)

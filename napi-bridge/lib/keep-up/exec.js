@@ -37,6 +37,18 @@ function failed(t0, message) {
 	};
 }
 
+/* An aborted run: its tree is gone; r is what it wrote until then. */
+function aborted(t0, r) {
+	const res = failed(t0, 'Execution aborted.');
+	if (r) {
+		res.stdout = r.stdout;
+		res.stderr = r.stderr ? `${r.stderr}\nExecution aborted.` :
+			res.stderr;
+		res.truncated = r.truncated;
+	}
+	return res;
+}
+
 function plain(r) {
 	return {
 		exitCode: r.exitCode,
@@ -64,8 +76,9 @@ async function run(sb, shell, flag, command, o, t0) {
 			onOutput: o.onOutput,
 		}));
 	} catch (e) {
+		/* The tree is gone by now; keep what it wrote until then. */
 		if (e && e.name === 'AbortError')
-			return failed(t0, 'Execution aborted.');
+			return aborted(t0, e.result);
 		return failed(t0, e && e.message ? e.message : String(e));
 	}
 }

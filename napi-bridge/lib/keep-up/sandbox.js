@@ -302,8 +302,9 @@ class Sandbox {
 	/*
 	 * Runs cmd with args (no shell). Options as keep-up (cwd, timeoutMs,
 	 * stdin, maxOutputBytes per stream, default 1 MiB, env as an object or
-	 * [{key, value}]) plus signal (abort kills the whole tree; the Promise
-	 * rejects with an AbortError), onOutput(stream, chunk) and
+	 * [{key, value}]) plus signal (abort kills the whole tree; once it is
+	 * gone the Promise rejects with an AbortError whose result is what the
+	 * command wrote until then), onOutput(stream, chunk) and
 	 * killGraceMs. Rejects when the command cannot start (code
 	 * EACCEL_SANDBOX_NOT_FOUND, ...), as keep-up's native execute does.
 	 */
@@ -321,26 +322,7 @@ class Sandbox {
 		const keep = Math.min(cap, CAPTURE_MAX);
 		const p = this.#p;
 		const t0 = Date.now();
-		const r = await this.#eng.exec({
-			argv,
-			cwd: this.#cwd(o.cwd),
-			env: envObject(o.env),
-			stdin: o.stdin,
-			timeoutMs: o.timeoutMs,
-			killGraceMs: o.killGraceMs,
-			/* keep-up keeps the head of each stream; 0/0 means 64 KiB. */
-			headBytes: Math.max(keep, 1),
-			tailBytes: 0,
-			policy: {
-				write: p.roots ?? ['/'],
-				network: p.network,
-				privateTmp: p.privateTmp,
-			},
-			signal: o.signal,
-			onOutput: o.onOutput,
-			encoding: 'buffer',
-		});
-		return {
+		const done = (r) => ({
 			exitCode: r.exitCode,
 			stdout: r.stdout.subarray(0, keep).toString('utf8'),
 			stderr: r.stderr.subarray(0, keep).toString('utf8'),
@@ -351,7 +333,35 @@ class Sandbox {
 			network: p.network,
 			notes: [...p.notes],
 			violations: r.violations,
-		};
+		});
+		let r;
+		try {
+			r = await this.#eng.exec({
+				argv,
+				cwd: this.#cwd(o.cwd),
+				env: envObject(o.env),
+				stdin: o.stdin,
+				timeoutMs: o.timeoutMs,
+				killGraceMs: o.killGraceMs,
+				/* keep-up keeps each stream's head; 0/0: 64 KiB. */
+				headBytes: Math.max(keep, 1),
+				tailBytes: 0,
+				policy: {
+					write: p.roots ?? ['/'],
+					network: p.network,
+					privateTmp: p.privateTmp,
+				},
+				signal: o.signal,
+				onOutput: o.onOutput,
+				encoding: 'buffer',
+			});
+		} catch (e) {
+			/* Aborted: the tree is gone; e.result, what it did. */
+			if (e.name === 'AbortError' && e.result)
+				e.result = done(e.result);
+			throw e;
+		}
+		return done(r);
 	}
 }
 

@@ -367,11 +367,21 @@ exports.install = (Engine, lib) => {
 			/* A copy: the view's block goes back to the engine. */
 			cb(s, Buffer.from(d.subarray(16)));
 		});
+		/*
+		 * An abort rejects once the engine has killed the whole tree,
+		 * with what the command did until then as err.result.
+		 */
 		return this.call('exec', req.buf, {
 			result: 'raw',
 			signal: opts.signal,
 			onProgress,
-		}).then((r) => decodeResult(r.res, r.data, asBuffer));
+			waitOnAbort: true,
+		}).then((r) => decodeResult(r.res, r.data, asBuffer), (e) => {
+			if (e.name === 'AbortError' && e.result)
+				e.result = decodeResult(e.result.res, e.result.data,
+							asBuffer);
+			throw e;
+		});
 	};
 };
 
