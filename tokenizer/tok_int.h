@@ -211,7 +211,8 @@ static inline int tok_same(const uint8_t *a, const uint8_t *b, size_t n)
  * the bytes themselves as a little-endian word (zero above n, never read
  * past p + n), else their XXH3-64.
  */
-static inline uint64_t tok_key(const uint8_t *p, size_t n)
+static inline __attribute__((always_inline)) uint64_t tok_key(const uint8_t *p,
+							      size_t n)
 {
 	uint32_t lo, hi;
 	uint16_t w;
