@@ -18,6 +18,25 @@
 #include "accel_compiler.h"
 #include "sandbox.h"
 
+/*
+ * The children's stacks are fresh mmaps that may reuse the range of an
+ * exited thread's stack, whose AddressSanitizer poisoning can outlive it:
+ * clear it before a child runs there (no-op without ASan).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SBX_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SBX_ASAN 1
+#endif
+#endif
+#ifdef SBX_ASAN
+#include <sanitizer/asan_interface.h>
+#define SBX_UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define SBX_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 /* Landlock uapi, defined here because Debian 12's headers stop at ABI 2. */
 #define LL_FS_EXECUTE	       (1ull << 0)
 #define LL_FS_WRITE_FILE       (1ull << 1)

@@ -280,6 +280,7 @@ int accel__sbx_clone(struct sbx_child *c, int *pidfd, pid_t *pid)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		return -errno;
+	SBX_UNPOISON(stack, CHILD_STACK);
 	c->step = ACCEL_SANDBOX_STEP_NONE;
 	c->err = 0;
 	/* No signal handler may run in the child while it shares our

@@ -464,6 +464,7 @@ static __attribute__((noreturn)) void zloop(const struct accel_sandbox *zsb,
 
 	if (stack == MAP_FAILED)
 		_exit(1);
+	SBX_UNPOISON(stack, Z_STACK);
 	for (;;) {
 		struct pollfd pfd[1] = { { ctl, POLLIN, 0 } };
 

@@ -274,9 +274,9 @@ Test(sandbox_launcher, timeout_kills_grandchildren)
 	tree_rm(&e.t);
 }
 
-/* The launcher is killed from outside: the next exec takes the direct path
- * with the same layers. */
-Test(sandbox_launcher, dead_launcher_falls_back_to_direct)
+/* The launcher is killed from outside: the exec that finds it dead takes
+ * the direct path, the next one a new launcher; both with the same layers. */
+Test(sandbox_launcher, dead_launcher_is_replaced)
 {
 	struct lenv e;
 	struct accel_sandbox *sb;
@@ -288,17 +288,23 @@ Test(sandbox_launcher, dead_launcher_falls_back_to_direct)
 	lenv_make(&e);
 	sb = compile(&e.p);
 	cr_assert_eq(sh(sb, "true", &r, 10000), 0);
+	cr_expect_eq(r.exit_code, 0);
 	accel_sandbox_result_free(&r);
 	cr_assert_eq(children(kids, 16), 1);
 	cr_assert_eq(kill(kids[0], SIGKILL), 0);
 	cr_assert_eq(waitpid(kids[0], NULL, 0), kids[0]);
 	for (int i = 0; i < 2; i++) {
 		cr_assert_eq(sh(sb, "echo $$", &r, 10000), 0);
-		cr_expect_str_eq(out0(&r), "1\n");
+		cr_expect_str_eq(out0(&r), "1\n",
+				 "exec %d: exit %d signal %d step %u errno %d "
+				 "stderr %s",
+				 i, r.exit_code, r.term_signal, r.failed_step,
+				 r.failed_errno, out1(&r));
 		cr_expect(r.layers & ACCEL_SANDBOX_L_PIDNS);
 		cr_expect(r.layers & ACCEL_SANDBOX_L_SECCOMP);
 		accel_sandbox_result_free(&r);
 	}
+	cr_expect_eq(children(kids, 16), 1, "no new launcher");
 	accel_sandbox_destroy(sb);
 	tree_rm(&e.t);
 }
