@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 DEB_PACKAGES=(
 	build-essential cmake ninja-build pkg-config git
 	liburing-dev libzstd-dev libxxhash-dev libseccomp-dev libjemalloc-dev
-	libcriterion-dev libutf8proc-dev libpcre2-dev libgit2-dev libroaring-dev
+	libcriterion-dev libutf8proc-dev libgit2-dev
 	clang libclang-rt-14-dev spin universal-ctags bubblewrap patch diffutils
 	python3 curl ca-certificates
 )
