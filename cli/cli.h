@@ -10,4 +10,12 @@
 #include "commands.def"
 #undef ACCEL_CMD
 
+#include <stddef.h>
+
+/*
+ * Reads all of path ("-": stdin) into a malloc'ed buffer; *len its size.
+ * Returns NULL with errno set on failure.
+ */
+char *accel_cli_read_all(const char *path, size_t *len);
+
 #endif

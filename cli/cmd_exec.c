@@ -56,6 +56,8 @@ static void help(FILE *f)
 		"  --env NAME        pass NAME from our environment (NAME* "
 		"for a prefix)\n"
 		"  --set NAME=VALUE  set a variable\n"
+		"  --stdin FILE      feed FILE ('-': our stdin) to the command "
+		"(default:\n                    /dev/null)\n"
 		"  --mem BYTES       memory limit (K/M/G suffixes)\n"
 		"  --pids N          process limit\n"
 		"  --cpu SECONDS     CPU time limit\n"
@@ -254,6 +256,7 @@ int accel_cmd_exec(int argc, char **argv)
 		{ "cwd", required_argument, NULL, 'c' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "set", required_argument, NULL, 's' },
+		{ "stdin", required_argument, NULL, 'I' },
 		{ "mem", required_argument, NULL, 'M' },
 		{ "pids", required_argument, NULL, 'P' },
 		{ "cpu", required_argument, NULL, 'C' },
@@ -278,6 +281,8 @@ int accel_cmd_exec(int argc, char **argv)
 	struct accel_sandbox *sb = NULL;
 	struct io_uring ring;
 	int explain = 0, quiet = 0, use_uring = 1, have_ring = 0, merged = 0;
+	const char *stdin_path = NULL;
+	char *input = NULL;
 	long long v;
 	int c, ret;
 
@@ -342,6 +347,9 @@ int accel_cmd_exec(int argc, char **argv)
 			break;
 		case 'c':
 			req.cwd = optarg;
+			break;
+		case 'I':
+			stdin_path = optarg;
 			break;
 		case 'M':
 		case 'k':
@@ -441,6 +449,16 @@ int accel_cmd_exec(int argc, char **argv)
 		}
 	}
 
+	if (stdin_path) {
+		input = accel_cli_read_all(stdin_path, &req.stdin_len);
+		if (!input) {
+			fprintf(stderr, "agent-accel exec: --stdin %s: %s\n",
+				stdin_path, strerror(errno));
+			accel_sandbox_destroy(sb);
+			return 2;
+		}
+		req.stdin_data = input;
+	}
 	set.v[set.n] = NULL;
 	req.argv = (const char *const *)(argv + optind);
 	req.env = (const char *const *)environ;
@@ -471,5 +489,6 @@ int accel_cmd_exec(int argc, char **argv)
 	if (have_ring)
 		io_uring_queue_exit(&ring);
 	accel_sandbox_destroy(sb);
+	free(input);
 	return c;
 }

@@ -41,36 +41,6 @@ static void usage(FILE *f)
 		"  --data DIR      directory of the .tiktoken rank files\n");
 }
 
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	size_t cap = 1 << 16, n = 0, r;
-	char *buf = malloc(cap), *nb;
-
-	if (!f || !buf)
-		goto err;
-	while ((r = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += r;
-		if (n == cap) {
-			nb = realloc(buf, cap *= 2);
-			if (!nb)
-				goto err;
-			buf = nb;
-		}
-	}
-	if (ferror(f))
-		goto err;
-	if (f != stdin)
-		fclose(f);
-	*len = n;
-	return buf;
-err:
-	if (f && f != stdin)
-		fclose(f);
-	free(buf);
-	return NULL;
-}
-
 int accel_cmd_tokens(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -168,7 +138,7 @@ int accel_cmd_tokens(int argc, char **argv)
 	for (int k = optind; k < argc; k++) {
 		size_t len;
 		uint64_t n;
-		char *text = read_all(argv[k], &len);
+		char *text = accel_cli_read_all(argv[k], &len);
 
 		if (!text) {
 			fprintf(stderr, "agent-accel tokens: cannot read %s\n",
