@@ -437,6 +437,12 @@ static int zrequest(const struct accel_sandbox *zsb, int ctl, char *stack)
 		m.step = c.step;
 		m.err = c.err;
 	}
+	/* Our copies of the command's stdio first: its output reaches EOF
+	 * only once every write end is closed. */
+	for (int i = 1; i < 4; i++) {
+		close(fds[i]);
+		fds[i] = -1;
+	}
 	out[0] = pidfd;
 	if (pidfd >= 0 && !m.step)
 		out[1] = zmntns(pidfd, pid);
@@ -896,14 +902,34 @@ static void zy_forget(struct sbx_zygote *zy)
 		close(zy->listener);
 }
 
+/*
+ * Launchers per policy: two per CPU. A launcher sits blocked (vfork) while
+ * its child prepares and starts the exec; a second one overlaps that wait.
+ * With one per CPU, 16 concurrent execs ran at 693/s, with two 1348/s
+ * (2-CPU VM, load 8). Computed once (sysconf reads /sys each time).
+ */
+static int zy_max(void)
+{
+	static atomic_int max;
+	int m = atomic_load(&max);
+
+	if (!m) {
+		long cpus = 2 * sysconf(_SC_NPROCESSORS_ONLN);
+
+		m = cpus < 1		     ? 1 :
+		    cpus > SBX_MAX_LAUNCHERS ? SBX_MAX_LAUNCHERS :
+					       (int)cpus;
+		atomic_store(&max, m);
+	}
+	return m;
+}
+
 struct sbx_zygote *accel__sbx_zygote_get(const struct accel_sandbox *csb)
 {
 	/* Launchers are lazily started state of an otherwise immutable
 	 * policy, guarded by zlock. */
 	struct accel_sandbox *sb = (struct accel_sandbox *)csb;
 	struct sbx_zygote *zy = NULL;
-	long cpus;
-	int max;
 
 	if (!sb->zygote_ok)
 		return NULL;
@@ -920,15 +946,7 @@ struct sbx_zygote *accel__sbx_zygote_get(const struct accel_sandbox *csb)
 		if (!sb->zy[i]->dead && (!zy || atomic_load(&sb->zy[i]->busy) <
 							atomic_load(&zy->busy)))
 			zy = sb->zy[i];
-	/* Two per CPU: a launcher sits blocked (vfork) while its child
-	 * prepares and starts exec; a second one overlaps that wait. With
-	 * one per CPU, 16 concurrent execs ran at 693/s, with two 1348/s
-	 * (2-CPU VM, load 8). */
-	cpus = 2 * sysconf(_SC_NPROCESSORS_ONLN);
-	max = cpus < 1		       ? 1 :
-	      cpus > SBX_MAX_LAUNCHERS ? SBX_MAX_LAUNCHERS :
-					 (int)cpus;
-	if ((!zy || atomic_load(&zy->busy) > 0) && sb->n_zy < max &&
+	if ((!zy || atomic_load(&zy->busy) > 0) && sb->n_zy < zy_max() &&
 	    !sb->zy_failed) {
 		struct sbx_zygote *nz = zygote_start(sb);
 
