@@ -185,6 +185,28 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Where stats.bytes goes (the same accounting, by part). */
+static void print_bytes(struct accel_symbols *idx)
+{
+	struct sym_bytes b;
+
+	pthread_rwlock_rdlock(&idx->lock);
+	accel__symbols_bytes(idx, &b);
+	pthread_rwlock_unlock(&idx->lock);
+	printf(" \"bytes_by_part\": {\"slots\": %llu, \"wide\": %llu, "
+	       "\"file_slots\": %llu, \"file_ext\": %llu, \"files\": %llu, "
+	       "\"names\": %llu, \"name_ext\": %llu, \"cards\": %llu, "
+	       "\"filter\": %llu, \"strs\": %llu, \"imports\": %llu, "
+	       "\"self\": %llu, \"total\": %llu},\n",
+	       (unsigned long long)b.slots, (unsigned long long)b.wide,
+	       (unsigned long long)b.file_slots, (unsigned long long)b.file_ext,
+	       (unsigned long long)b.files, (unsigned long long)b.names,
+	       (unsigned long long)b.name_ext, (unsigned long long)b.cards,
+	       (unsigned long long)b.filter, (unsigned long long)b.strs,
+	       (unsigned long long)b.imports, (unsigned long long)b.self,
+	       (unsigned long long)b.total);
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -287,6 +309,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.symbols, (unsigned long long)st.files,
 	       (unsigned long long)st.names, (unsigned long long)st.bytes,
 	       (unsigned long long)st.string_garbage);
+	print_bytes(idx);
 	printf(" \"ctags_index_ms\": %.1f, \"build_ms\": %.1f, "
 	       "\"snapshot_save_ms\": %.1f, \"snapshot_load_ms\": %.1f,\n",
 	       ctags_ns / 1e6, build_ns / 1e6, save_ns / 1e6, load_ns / 1e6);

@@ -121,7 +121,7 @@ int accel__filter_reserve(struct filter *f, uint32_t cap)
 
 	if (nw <= w)
 		return 0;
-	nw = nw > 2 * w ? nw : 2 * w;
+	nw = (uint32_t)accel__grow_cap(w, nw, 8);
 	ns = nsum_of(nw);
 	bits = accel_calloc((size_t)FILTER_NSETS * nw, sizeof(*bits));
 	sum = accel_calloc((size_t)FILTER_NSETS * ns, sizeof(*sum));

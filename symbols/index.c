@@ -372,13 +372,12 @@ int accel__symbols_validate(const void *buf, size_t len)
 
 static int grow(void **p, uint32_t *cap, uint64_t need, size_t elem)
 {
-	uint64_t c = *cap ? *cap : 64;
+	uint64_t c;
 	void *n;
 
 	if (need <= *cap)
 		return 0;
-	while (c < need)
-		c *= 2;
+	c = accel__grow_cap(*cap, need, 64);
 	if (c > (1ull << 31))
 		return -ACCEL_E_SYM_INDEX_FULL;
 	n = accel_realloc(*p, c * elem);
@@ -396,14 +395,13 @@ static int grow(void **p, uint32_t *cap, uint64_t need, size_t elem)
  */
 static int grow_cards(struct accel_symbols *idx, uint64_t need)
 {
-	uint64_t c = idx->cards_cap ? idx->cards_cap : 64;
 	struct name_card *cards;
+	uint64_t c;
 	void *mem;
 
 	if (need <= idx->cards_cap)
 		return 0;
-	while (c < need)
-		c *= 2;
+	c = accel__grow_cap(idx->cards_cap, need, 64);
 	if (c > (1ull << 31))
 		return -ACCEL_E_SYM_INDEX_FULL;
 	mem = accel_malloc(c * sizeof(*cards) + 64);
@@ -550,15 +548,16 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 	if (!ret)
 		ret = accel__intern_reserve(&idx->files, 1, h->path_len);
 	if (!ret)
-		ret = grow((void **)&idx->nx, &idx->nx_cap, idx->names.ent_cap,
-			   sizeof(*idx->nx));
+		ret = grow((void **)&idx->nx, &idx->nx_cap,
+			   (uint64_t)idx->names.nent + n, sizeof(*idx->nx));
 	if (!ret)
-		ret = grow_cards(idx, idx->names.ent_cap);
+		ret = grow_cards(idx, (uint64_t)idx->names.nent + n);
 	if (!ret)
-		ret = accel__filter_reserve(&idx->filter, idx->names.ent_cap);
+		ret = accel__filter_reserve(&idx->filter,
+					    (uint64_t)idx->names.nent + n);
 	if (!ret)
-		ret = grow((void **)&idx->fx, &idx->fx_cap, idx->files.ent_cap,
-			   sizeof(*idx->fx));
+		ret = grow((void **)&idx->fx, &idx->fx_cap,
+			   (uint64_t)idx->files.nent + 1, sizeof(*idx->fx));
 	if (!ret)
 		ret = grow((void **)&idx->syms, &idx->syms_cap,
 			   (uint64_t)idx->nsyms_slots + n, sizeof(*idx->syms));
@@ -692,29 +691,43 @@ int accel_symbols_file_hash(struct accel_symbols *idx, const char *path,
 	return fid ? 1 : 0;
 }
 
+void accel__symbols_bytes(const struct accel_symbols *idx, struct sym_bytes *b)
+{
+	uint64_t nodes, edges;
+
+	memset(b, 0, sizeof(*b));
+	b->self = sizeof(*idx);
+	b->slots = (uint64_t)idx->syms_cap * sizeof(*idx->syms);
+	for (uint32_t f = 1; f < idx->files.nent; f++)
+		if (idx->files.ent[f].refs)
+			b->file_slots +=
+				(uint64_t)idx->fx[f].nslots * sizeof(uint32_t) +
+				4;
+	b->file_ext = (uint64_t)idx->fx_cap * sizeof(*idx->fx);
+	b->files = accel__intern_bytes(&idx->files);
+	b->names = accel__intern_bytes(&idx->names);
+	b->name_ext = (uint64_t)idx->nx_cap * sizeof(*idx->nx);
+	b->cards = (uint64_t)idx->cards_cap * sizeof(*idx->cards) + 64;
+	b->filter = accel__filter_bytes(&idx->filter);
+	b->strs = accel__intern_bytes(&idx->strs);
+	b->imports = accel__imports_bytes(idx->imp, &nodes, &edges);
+	b->total = b->self + b->slots + b->wide + b->file_slots + b->file_ext +
+		   b->files + b->names + b->name_ext + b->cards + b->filter +
+		   b->strs + b->imports;
+}
+
 int accel_symbols_stats(struct accel_symbols *idx,
 			struct accel_symbols_stats *st)
 {
-	uint64_t b;
+	struct sym_bytes b;
 
 	if (!idx || !st)
 		return -ACCEL_E_BAD_ARG;
 	memset(st, 0, sizeof(*st));
 	pthread_rwlock_rdlock(&idx->lock);
-	b = sizeof(*idx);
-	b += accel__intern_bytes(&idx->names) +
-	     accel__intern_bytes(&idx->files) + accel__intern_bytes(&idx->strs);
-	b += (uint64_t)idx->nx_cap * sizeof(*idx->nx);
-	b += (uint64_t)idx->cards_cap * sizeof(*idx->cards) + 64;
-	b += (uint64_t)idx->fx_cap * sizeof(*idx->fx);
-	b += (uint64_t)idx->syms_cap * sizeof(*idx->syms);
-	for (uint32_t f = 1; f < idx->files.nent; f++)
-		if (idx->files.ent[f].refs)
-			b += (uint64_t)idx->fx[f].nslots * sizeof(uint32_t);
-	b += accel__filter_bytes(&idx->filter);
-	b += accel__imports_bytes(idx->imp, &st->import_files,
-				  &st->import_edges);
-	st->bytes = b;
+	accel__symbols_bytes(idx, &b);
+	accel__imports_bytes(idx->imp, &st->import_files, &st->import_edges);
+	st->bytes = b.total;
 	st->symbols = idx->live_syms;
 	st->files = idx->files.live;
 	st->names = idx->names.live;

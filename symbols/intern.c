@@ -116,11 +116,9 @@ int accel__intern_reserve(struct intern *in, uint32_t n, uint64_t bytes)
 	}
 	need = (uint64_t)in->nent + n;
 	if (need > in->ent_cap) {
-		uint64_t cap = in->ent_cap;
+		uint64_t cap = accel__grow_cap(in->ent_cap, need, 64);
 		struct istr *e;
 
-		while (cap < need)
-			cap *= 2;
 		if (cap > (1ull << 31))
 			return -ACCEL_E_SYM_INDEX_FULL;
 		e = accel_realloc(in->ent, cap * sizeof(*e));
@@ -135,11 +133,9 @@ int accel__intern_reserve(struct intern *in, uint32_t n, uint64_t bytes)
 	 */
 	need = in->arena_len + bytes + 64;
 	if (need > in->arena_cap) {
-		uint64_t cap = in->arena_cap ? in->arena_cap : 4096;
+		uint64_t cap = accel__grow_cap(in->arena_cap, need, 4096);
 		char *a;
 
-		while (cap < need)
-			cap *= 2;
 		if (need > UINT32_MAX)
 			return -ACCEL_E_SYM_INDEX_FULL;
 		a = accel_realloc(in->arena, cap);

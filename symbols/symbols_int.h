@@ -15,6 +15,22 @@
  * may read the tables without the rwlock while it prepares an update.
  */
 
+/*
+ * Capacity for need elements: at least an eighth more than cap (so appends
+ * stay amortised O(1)), rounded up to gran (a power of 2). An eighth, not
+ * a doubling: the tables are sized close to what they hold, and stats
+ * report capacities.
+ */
+static inline uint64_t accel__grow_cap(uint64_t cap, uint64_t need,
+				       uint64_t gran)
+{
+	uint64_t c = cap + cap / 8;
+
+	if (c < need)
+		c = need;
+	return (c + gran - 1) & ~(gran - 1);
+}
+
 /* ------------------------------------------------------------ interner */
 
 struct istr {
@@ -328,6 +344,25 @@ int accel__imports_each(const struct imports *g,
 				  const char *const *imp, const uint32_t *lens,
 				  uint32_t n),
 			void *arg);
+
+/* Heap bytes of the index by part (capacities); caller holds the lock. */
+struct sym_bytes {
+	uint64_t self;	     /* struct accel_symbols */
+	uint64_t slots;	     /* symbol slots */
+	uint64_t wide;	     /* out-of-line positions */
+	uint64_t file_slots; /* each file's list of its slots */
+	uint64_t file_ext;   /* per file id */
+	uint64_t files;	     /* path interner */
+	uint64_t names;	     /* name interner */
+	uint64_t name_ext;   /* per name id */
+	uint64_t cards;
+	uint64_t filter;
+	uint64_t strs; /* container and detail interner */
+	uint64_t imports;
+	uint64_t total;
+};
+
+void accel__symbols_bytes(const struct accel_symbols *idx, struct sym_bytes *b);
 
 /* index.c: validation shared with the snapshot loader. */
 int accel__symbols_validate(const void *buf, size_t len);
