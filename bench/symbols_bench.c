@@ -128,11 +128,10 @@ static int encode_all(struct accel_symbols *idx, struct enc *e)
 					intern_len(&idx->strs, y->detail));
 				s[i].detail = own[3 * i + 2];
 			}
-			s[i].kind = y->kind;
+			s[i].kind = sym_kind(y);
 			s[i].line = y->line;
-			s[i].col = y->col;
-			s[i].end_line = y->end_line;
-			s[i].end_col = y->end_col;
+			sym_pos(idx, y, &s[i].col, &s[i].end_line,
+				&s[i].end_col);
 		}
 		pl = intern_len(&idx->files, f);
 		memcpy(path, intern_str(&idx->files, f), pl);
@@ -164,7 +163,7 @@ static void dump_corpus(struct accel_symbols *idx, const char *path)
 		fprintf(f, "%.*s\t%s\t%.*s\t%u\t%.*s\n",
 			(int)intern_len(&idx->names, y->name),
 			intern_str(&idx->names, y->name),
-			accel_symbols_kind_name(y->kind),
+			accel_symbols_kind_name(sym_kind(y)),
 			(int)intern_len(&idx->files, y->file),
 			intern_str(&idx->files, y->file), y->line,
 			y->container ?

@@ -181,6 +181,7 @@ int accel_symbols_create(const struct accel_symbols_opts *opts,
 		goto err_imp;
 	pthread_mutex_init(&idx->wlock, NULL);
 	idx->free_slot = NIL;
+	idx->nwide = 1; /* entry 0 unused */
 	*out = idx;
 	return 0;
 err_imp:
@@ -214,6 +215,7 @@ void accel_symbols_destroy(struct accel_symbols *idx)
 	accel_free(idx->cards_mem);
 	accel_free(idx->fx);
 	accel_free(idx->syms);
+	accel_free(idx->wide);
 	pthread_rwlock_destroy(&idx->lock);
 	pthread_mutex_destroy(&idx->wlock);
 	accel_free(idx);
@@ -474,16 +476,70 @@ static void drop_slot(struct accel_symbols *idx, uint32_t s)
 		accel__intern_put(&idx->strs, y->container);
 	if (y->detail)
 		accel__intern_put(&idx->strs, y->detail);
+	if (y->pos & SYM_WIDE) {
+		uint32_t w = y->pos >> SYM_WIDE_SHIFT;
+
+		idx->wide[w].col = idx->wide_free;
+		idx->wide_free = w;
+	}
 	y->next = idx->free_slot;
 	y->name = 0;
 	idx->free_slot = s;
 	idx->live_syms--;
 }
 
+/*
+ * Room for k more side-table entries (free ones are reused first, so this
+ * may over-reserve by what the free list holds).
+ */
+static int grow_wide(struct accel_symbols *idx, uint32_t k)
+{
+	uint64_t need = (uint64_t)idx->nwide + k;
+	struct sym_wide *w;
+	uint64_t c;
+
+	if (need <= idx->wide_cap)
+		return 0;
+	if (need > (uint64_t)SYM_WIDE_MAX + 1)
+		return -ACCEL_E_SYM_INDEX_FULL;
+	c = accel__grow_cap(idx->wide_cap, need, 64);
+	if (c > (uint64_t)SYM_WIDE_MAX + 1)
+		c = (uint64_t)SYM_WIDE_MAX + 1;
+	w = accel_realloc(idx->wide, c * sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	idx->wide = w;
+	idx->wide_cap = (uint32_t)c;
+	return 0;
+}
+
+/* The pos word of a record (taking a side-table entry when needed). */
+static uint32_t set_pos(struct accel_symbols *idx,
+			const struct accel_symbols_rec *r)
+{
+	uint32_t kind = r->kind ? r->kind : 13, w;
+
+	if (sym_fits(r->line, r->col, r->end_line, r->end_col))
+		return kind | r->col << SYM_COL_SHIFT |
+		       (r->end_line - r->line) << SYM_DL_SHIFT |
+		       r->end_col << SYM_ECOL_SHIFT;
+	if (idx->wide_free) {
+		w = idx->wide_free;
+		idx->wide_free = idx->wide[w].col;
+	} else {
+		w = idx->nwide++;
+	}
+	idx->wide[w].col = r->col;
+	idx->wide[w].end_line = r->end_line;
+	idx->wide[w].end_col = r->end_col;
+	return kind | SYM_WIDE | w << SYM_WIDE_SHIFT;
+}
+
 struct prep {
 	uint64_t *hn, *hc, *hd; /* name, container, detail hashes */
 	uint32_t *slots;
 	uint64_t name_bytes, str_bytes;
+	uint32_t nwide; /* symbols whose positions need the side table */
 };
 
 static void prep_free(struct prep *pp)
@@ -536,6 +592,8 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 						      r[i].detail_len) :
 				   0;
 		pp.str_bytes += r[i].container_len + r[i].detail_len;
+		if (!sym_fits(r[i].line, r[i].col, r[i].end_line, r[i].end_col))
+			pp.nwide++;
 	}
 	ph = accel__intern_hash(path, h->path_len);
 
@@ -561,6 +619,8 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 	if (!ret)
 		ret = grow((void **)&idx->syms, &idx->syms_cap,
 			   (uint64_t)idx->nsyms_slots + n, sizeof(*idx->syms));
+	if (!ret && pp.nwide)
+		ret = grow_wide(idx, pp.nwide);
 	if (ret)
 		goto out_unlock;
 
@@ -610,11 +670,8 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 		memset(y, 0, sizeof(*y));
 		y->name = nid;
 		y->file = fid;
-		y->kind = r[i].kind ? r[i].kind : 13;
 		y->line = r[i].line;
-		y->col = r[i].col;
-		y->end_line = r[i].end_line;
-		y->end_col = r[i].end_col;
+		y->pos = set_pos(idx, &r[i]);
 		if (r[i].container_len)
 			y->container = (uint32_t)accel__intern_get(
 				&idx->strs, strings + r[i].container_off,
@@ -630,7 +687,7 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 		x->head = s;
 		x->count++;
 		card_count(&idx->cards[nid], x->count);
-		x->kinds |= ACCEL_SYMBOLS_KIND_BIT(y->kind);
+		x->kinds |= ACCEL_SYMBOLS_KIND_BIT(sym_kind(y));
 		pp.slots[i] = s;
 	}
 	idx->live_syms += n;
@@ -698,6 +755,7 @@ void accel__symbols_bytes(const struct accel_symbols *idx, struct sym_bytes *b)
 	memset(b, 0, sizeof(*b));
 	b->self = sizeof(*idx);
 	b->slots = (uint64_t)idx->syms_cap * sizeof(*idx->syms);
+	b->wide = (uint64_t)idx->wide_cap * sizeof(*idx->wide);
 	for (uint32_t f = 1; f < idx->files.nent; f++)
 		if (idx->files.ent[f].refs)
 			b->file_slots +=

@@ -129,7 +129,7 @@ static void push(struct qctx *c, const struct cand *x)
 static int sym_ok(const struct accel_symbols *idx,
 		  const struct accel_symbols_query *q, const struct sym *y)
 {
-	if (q->kinds && !(q->kinds & ACCEL_SYMBOLS_KIND_BIT(y->kind)))
+	if (q->kinds && !(q->kinds & ACCEL_SYMBOLS_KIND_BIT(sym_kind(y))))
 		return 0;
 	if (q->path_prefix_len) {
 		if (intern_len(&idx->files, y->file) < q->path_prefix_len ||
@@ -623,6 +623,7 @@ struct hit_ref {
 static int hit_cmp(const struct accel_symbols *idx, uint32_t a, uint32_t b)
 {
 	const struct sym *x = &idx->syms[a], *y = &idx->syms[b];
+	uint32_t xc, yc;
 	int c;
 
 	if (x->file != y->file) {
@@ -632,10 +633,12 @@ static int hit_cmp(const struct accel_symbols *idx, uint32_t a, uint32_t b)
 	}
 	if (x->line != y->line)
 		return x->line < y->line ? -1 : 1;
-	if (x->col != y->col)
-		return x->col < y->col ? -1 : 1;
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
+	xc = sym_col(idx, x);
+	yc = sym_col(idx, y);
+	if (xc != yc)
+		return xc < yc ? -1 : 1;
+	if (sym_kind(x) != sym_kind(y))
+		return sym_kind(x) < sym_kind(y) ? -1 : 1;
 	/* Same spot, same kind: order by container, then detail. */
 	if (x->container != y->container) {
 		if (!x->container || !y->container)
@@ -799,11 +802,10 @@ static int emit(struct qctx *c, const uint16_t *pos, void *out, size_t cap,
 			} else {
 				const struct sym *y = &idx->syms[refs[i].slot];
 
-				o->kind = y->kind;
+				o->kind = sym_kind(y);
 				o->line = y->line;
-				o->col = y->col;
-				o->end_line = y->end_line;
-				o->end_col = y->end_col;
+				sym_pos(idx, y, &o->col, &o->end_line,
+					&o->end_col);
 				PUT(&idx->names, y->name, o->name_off,
 				    o->name_len);
 				PUT(&idx->files, y->file, o->file_off,

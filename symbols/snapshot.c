@@ -152,10 +152,8 @@ static int save_file(struct accel_symbols *idx, uint32_t fid, struct buf *b)
 			sp += r.detail_len;
 		}
 		r.line = y->line;
-		r.col = y->col;
-		r.end_line = y->end_line;
-		r.end_col = y->end_col;
-		r.kind = y->kind;
+		sym_pos(idx, y, &r.col, &r.end_line, &r.end_col);
+		r.kind = (uint16_t)sym_kind(y);
 		memcpy(b->p + rec0 + (size_t)i * 48, &r, sizeof(r));
 	}
 	b->len = str0 + sp;

@@ -248,16 +248,56 @@ int32_t accel__score_compose(int tier, int32_t fzf, uint32_t len,
 
 #define NIL UINT32_MAX
 
+/*
+ * A symbol slot, 32 bytes. Positions are packed into one word next to the
+ * kind when they fit the common shape (column below 512, a range of fewer
+ * than 1024 lines ending before column 128): every symbol ctags gives on
+ * the npm corpus does. Others keep their column, end line and end column
+ * in a side table (struct sym_wide) that the word then indexes.
+ */
 struct sym {
-	uint32_t name;	    /* names interner id */
-	uint32_t file;	    /* files interner id */
-	uint32_t container; /* strs interner id, 0 = none */
-	uint32_t detail;    /* strs interner id, 0 = none */
-	uint32_t line, col, end_line, end_col;
+	uint32_t name;	     /* names interner id */
+	uint32_t file;	     /* files interner id */
+	uint32_t container;  /* strs interner id, 0 = none */
+	uint32_t detail;     /* strs interner id, 0 = none */
 	uint32_t next, prev; /* chain of symbols with the same name */
-	uint16_t kind;
-	uint16_t resv;
+	uint32_t line;
+	uint32_t pos; /* SYM_* fields below */
 };
+
+static_assert(sizeof(struct sym) == 32, "two slots a cache line");
+
+#define SYM_KIND_MASK  0x1fu /* bits 0-4: kind (ACCEL_SYMBOLS_KIND_MAX 26) */
+#define SYM_WIDE       0x20u /* bit 5: bits 6-31 index the side table */
+#define SYM_COL_SHIFT  6     /* bits 6-14: column */
+#define SYM_COL_MAX    511u
+#define SYM_DL_SHIFT   15 /* bits 15-24: end line - line */
+#define SYM_DL_MAX     1023u
+#define SYM_ECOL_SHIFT 25 /* bits 25-31: end column */
+#define SYM_ECOL_MAX   127u
+#define SYM_WIDE_SHIFT 6
+#define SYM_WIDE_MAX   ((1u << 26) - 1)
+
+static_assert(ACCEL_SYMBOLS_KIND_MAX <= SYM_KIND_MASK, "kind fits");
+
+/* Positions of a slot that do not fit its word. */
+struct sym_wide {
+	uint32_t col; /* next free entry while on the free list */
+	uint32_t end_line, end_col;
+};
+
+static inline unsigned sym_kind(const struct sym *y)
+{
+	return y->pos & SYM_KIND_MASK;
+}
+
+/* 1 when a symbol's positions fit the packed form. */
+static inline int sym_fits(uint32_t line, uint32_t col, uint32_t end_line,
+			   uint32_t end_col)
+{
+	return col <= SYM_COL_MAX && end_line >= line &&
+	       end_line - line <= SYM_DL_MAX && end_col <= SYM_ECOL_MAX;
+}
 
 struct name_ext {
 	uint32_t head;	/* first symbol slot with this name, NIL = none */
@@ -328,8 +368,38 @@ struct accel_symbols {
 	uint32_t free_slot; /* chained through sym.next */
 	uint64_t live_syms;
 
+	struct sym_wide *wide; /* entry 0 unused */
+	uint32_t nwide, wide_cap;
+	uint32_t wide_free; /* chained through sym_wide.col, 0 = none */
+
 	struct imports *imp;
 };
+
+/* A symbol's column, end line and end column. */
+static inline void sym_pos(const struct accel_symbols *idx, const struct sym *y,
+			   uint32_t *col, uint32_t *end_line, uint32_t *end_col)
+{
+	if (y->pos & SYM_WIDE) {
+		const struct sym_wide *w = &idx->wide[y->pos >> SYM_WIDE_SHIFT];
+
+		*col = w->col;
+		*end_line = w->end_line;
+		*end_col = w->end_col;
+		return;
+	}
+	*col = (y->pos >> SYM_COL_SHIFT) & SYM_COL_MAX;
+	*end_line = y->line + ((y->pos >> SYM_DL_SHIFT) & SYM_DL_MAX);
+	*end_col = y->pos >> SYM_ECOL_SHIFT;
+}
+
+static inline uint32_t sym_col(const struct accel_symbols *idx,
+			       const struct sym *y)
+{
+	uint32_t col, el, ec;
+
+	sym_pos(idx, y, &col, &el, &ec);
+	return col;
+}
 
 /* imports.c */
 int accel__imports_create(struct imports **out);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "accel_alloc.h"
 #include "accel_err.h"
@@ -82,6 +83,113 @@ Test(symbols_index, upsert_replace_remove_stats)
 	accel_symbols_stats(idx, &st);
 	cr_assert_eq(st.files, 2);
 	accel_symbols_destroy(idx);
+}
+
+/*
+ * Positions are packed next to the kind when they fit and kept in a side
+ * table when they do not; both forms, and the side table's reuse after a
+ * replace, give back exactly what was upserted (queries and snapshots).
+ */
+static const struct accel_symbol pos_a[] = {
+	{ .name = "packed",
+	  .kind = 12,
+	  .line = 10,
+	  .col = 5,
+	  .end_line = 12,
+	  .end_col = 3 },
+	{ .name = "packedEdge",
+	  .kind = 26,
+	  .line = 7,
+	  .col = 511,
+	  .end_line = 7 + 1023,
+	  .end_col = 127 },
+	{ .name = "wideCol", .kind = 6, .line = 1, .col = 512, .end_line = 1 },
+	{ .name = "wideSpan",
+	  .kind = 5,
+	  .line = 3,
+	  .col = 1,
+	  .end_line = 3 + 1024 },
+	{ .name = "wideEndCol",
+	  .kind = 8,
+	  .line = 4,
+	  .col = 2,
+	  .end_line = 4,
+	  .end_col = 128 },
+	{ .name = "endBeforeStart",
+	  .kind = 13,
+	  .line = 50,
+	  .col = 1,
+	  .end_line = 49 },
+	{ .name = "huge",
+	  .kind = 14,
+	  .line = UINT32_MAX,
+	  .col = UINT32_MAX,
+	  .end_line = UINT32_MAX,
+	  .end_col = UINT32_MAX },
+};
+
+static const struct accel_symbol pos_b[] = {
+	{ .name = "wideAgain",
+	  .kind = 7,
+	  .line = 2,
+	  .col = 100000,
+	  .end_line = 9,
+	  .end_col = 70000 },
+	{ .name = "packedAgain", .kind = 12, .line = 0, .col = 0 },
+};
+
+static void check_pos(struct accel_symbols *idx, const struct accel_symbol *s,
+		      size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		void *res = fx_query(idx, s[i].name, 5,
+				     ACCEL_SYMBOLS_MODE_EXACT,
+				     ACCEL_SYMBOLS_CASE_RESPECT, 0, NULL);
+		const struct accel_symbols_hit *h;
+
+		cr_assert_not_null(res, "%s", s[i].name);
+		cr_assert_str_eq(fx_name(res, 0), s[i].name);
+		h = accel_symbols_result_hit(res, 0);
+		cr_expect_eq(h->kind, s[i].kind, "%s", s[i].name);
+		cr_expect_eq(h->line, s[i].line, "%s", s[i].name);
+		cr_expect_eq(h->col, s[i].col, "%s", s[i].name);
+		cr_expect_eq(h->end_line, s[i].end_line, "%s", s[i].name);
+		cr_expect_eq(h->end_col, s[i].end_col, "%s", s[i].name);
+		free(res);
+	}
+}
+
+Test(symbols_index, positions_packed_and_wide)
+{
+	struct accel_symbols *idx = mk(), *idx2 = mk();
+	size_t na = sizeof(pos_a) / sizeof(pos_a[0]);
+	size_t nb = sizeof(pos_b) / sizeof(pos_b[0]);
+	char snap[] = "/tmp/accel-symbols-pos-XXXXXX";
+	void *res;
+
+	cr_assert_eq(upsert(idx, "a.c", pos_a, na), (int)na);
+	cr_assert_eq(upsert(idx, "b.c", pos_b, nb), (int)nb);
+	check_pos(idx, pos_a, na);
+	check_pos(idx, pos_b, nb);
+	/* The side-table entries a.c frees are taken again by b.c's. */
+	cr_assert_eq(upsert(idx, "a.c", pos_b, nb), (int)nb);
+	cr_assert_eq(upsert(idx, "c.c", pos_a, na), (int)na);
+	check_pos(idx, pos_a, na);
+	res = fx_query(idx, "wideAgain", 5, ACCEL_SYMBOLS_MODE_EXACT,
+		       ACCEL_SYMBOLS_CASE_RESPECT, 0, NULL);
+	cr_assert_not_null(res);
+	cr_assert_eq(accel_symbols_result_hit(res, 0)->col, 100000);
+	cr_assert_eq(accel_symbols_result_hit(res, 1)->col, 100000);
+	cr_assert_eq(accel_symbols_result_hit(res, 1)->end_col, 70000);
+	free(res);
+	close(mkstemp(snap));
+	cr_assert_eq(accel_symbols_save(idx, snap), 0);
+	cr_assert_geq(accel_symbols_load(idx2, snap), 0);
+	unlink(snap);
+	check_pos(idx2, pos_a, na);
+	check_pos(idx2, pos_b, nb);
+	accel_symbols_destroy(idx);
+	accel_symbols_destroy(idx2);
 }
 
 Test(symbols_index, kinds_by_name)
