@@ -4,8 +4,10 @@
  * name, kinds, the upsert encoding and stats.
  *
  * An update validates and hashes its input without any lock, then takes the
- * writer mutex (writers are serialised) and the rwlock for writing only for
- * the apply section: reserve capacity (so nothing after it can fail), link
+ * writer mutex (writers are serialised), looks its strings up while
+ * queries go on, and takes the rwlock for writing only for the apply
+ * section: reserve what the strings not yet interned need (so nothing
+ * after it can fail, and tables grow by what the index gains), link
  * the new symbols, unlink the old ones. Its length is proportional to the
  * file. New symbols are linked before old ones are dropped so that names
  * the file keeps are never freed and re-added to the filter bitmaps.
@@ -537,10 +539,66 @@ static uint32_t set_pos(struct accel_symbols *idx,
 
 struct prep {
 	uint64_t *hn, *hc, *hd; /* name, container, detail hashes */
+	uint32_t *in, *ic, *id; /* their ids when already interned, or 0 */
 	uint32_t *slots;
-	uint64_t name_bytes, str_bytes;
+	uint64_t name_bytes, str_bytes; /* of the strings not interned yet */
+	uint32_t new_names, new_strs;	/* at most this many inserts */
 	uint32_t nwide; /* symbols whose positions need the side table */
 };
+
+/*
+ * Looks up every string of the update (the caller holds the writer mutex:
+ * the tables cannot change, and readers may go on). What is found is only
+ * referenced by the apply section; what is not is what the reservations
+ * are sized by, so the tables grow by what the index really gains.
+ */
+static void prep_find(struct accel_symbols *idx, struct prep *pp,
+		      const struct accel_symbols_rec *r, const char *strings,
+		      uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		pp->in[i] = accel__intern_find(&idx->names,
+					       strings + r[i].name_off,
+					       r[i].name_len, pp->hn[i]);
+		if (!pp->in[i]) {
+			pp->new_names++;
+			pp->name_bytes += r[i].name_len;
+		}
+		pp->ic[i] = 0;
+		if (r[i].container_len) {
+			pp->ic[i] = accel__intern_find(
+				&idx->strs, strings + r[i].container_off,
+				r[i].container_len, pp->hc[i]);
+			if (!pp->ic[i]) {
+				pp->new_strs++;
+				pp->str_bytes += r[i].container_len;
+			}
+		}
+		pp->id[i] = 0;
+		if (r[i].detail_len) {
+			pp->id[i] = accel__intern_find(
+				&idx->strs, strings + r[i].detail_off,
+				r[i].detail_len, pp->hd[i]);
+			if (!pp->id[i]) {
+				pp->new_strs++;
+				pp->str_bytes += r[i].detail_len;
+			}
+		}
+	}
+}
+
+/* A reference on string i of the update, found by prep_find or not. */
+static uint32_t intern_ref(struct intern *in, uint32_t found, const char *s,
+			   uint32_t len, uint64_t h, int *fresh)
+{
+	*fresh = 0;
+	if (found) {
+		in->ent[found].refs++;
+		return found;
+	}
+	/* Cannot fail: the apply section reserved room for it. */
+	return (uint32_t)accel__intern_get(in, s, len, h, fresh);
+}
 
 static void prep_free(struct prep *pp)
 {
@@ -570,7 +628,7 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 	path = strings + h->path_off;
 
 	/* Hash everything before taking any lock. */
-	pp.hn = accel_malloc((size_t)n * 3 * sizeof(uint64_t) + 8);
+	pp.hn = accel_malloc((size_t)n * 3 * (sizeof(uint64_t) + 4) + 8);
 	pp.slots = accel_malloc((size_t)n * sizeof(uint32_t) + 4);
 	if (!pp.hn || !pp.slots) {
 		prep_free(&pp);
@@ -578,10 +636,12 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 	}
 	pp.hc = pp.hn + n;
 	pp.hd = pp.hc + n;
+	pp.in = (uint32_t *)(pp.hd + n);
+	pp.ic = pp.in + n;
+	pp.id = pp.ic + n;
 	for (uint32_t i = 0; i < n; i++) {
 		pp.hn[i] = accel__intern_hash(strings + r[i].name_off,
 					      r[i].name_len);
-		pp.name_bytes += r[i].name_len;
 		pp.hc[i] =
 			r[i].container_len ?
 				accel__intern_hash(strings + r[i].container_off,
@@ -591,28 +651,31 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 				   accel__intern_hash(strings + r[i].detail_off,
 						      r[i].detail_len) :
 				   0;
-		pp.str_bytes += r[i].container_len + r[i].detail_len;
 		if (!sym_fits(r[i].line, r[i].col, r[i].end_line, r[i].end_col))
 			pp.nwide++;
 	}
 	ph = accel__intern_hash(path, h->path_len);
 
 	pthread_mutex_lock(&idx->wlock);
+	prep_find(idx, &pp, r, strings, n);
 	pthread_rwlock_wrlock(&idx->lock);
 	/* Reserve: after this block nothing can fail. */
-	ret = accel__intern_reserve(&idx->names, n, pp.name_bytes);
+	ret = accel__intern_reserve(&idx->names, pp.new_names, pp.name_bytes);
 	if (!ret)
-		ret = accel__intern_reserve(&idx->strs, 2 * n, pp.str_bytes);
+		ret = accel__intern_reserve(&idx->strs, pp.new_strs,
+					    pp.str_bytes);
 	if (!ret)
 		ret = accel__intern_reserve(&idx->files, 1, h->path_len);
 	if (!ret)
 		ret = grow((void **)&idx->nx, &idx->nx_cap,
-			   (uint64_t)idx->names.nent + n, sizeof(*idx->nx));
+			   (uint64_t)idx->names.nent + pp.new_names,
+			   sizeof(*idx->nx));
 	if (!ret)
-		ret = grow_cards(idx, (uint64_t)idx->names.nent + n);
+		ret = grow_cards(idx, (uint64_t)idx->names.nent + pp.new_names);
 	if (!ret)
-		ret = accel__filter_reserve(&idx->filter,
-					    (uint64_t)idx->names.nent + n);
+		ret = accel__filter_reserve(
+			&idx->filter,
+			(uint32_t)(idx->names.nent + pp.new_names));
 	if (!ret)
 		ret = grow((void **)&idx->fx, &idx->fx_cap,
 			   (uint64_t)idx->files.nent + 1, sizeof(*idx->fx));
@@ -642,9 +705,8 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 		struct pair_sig sig;
 		uint64_t mask, cased;
 
-		got = accel__intern_get(&idx->names, strings + r[i].name_off,
-					r[i].name_len, pp.hn[i], &fresh);
-		nid = (uint32_t)got;
+		nid = intern_ref(&idx->names, pp.in[i], strings + r[i].name_off,
+				 r[i].name_len, pp.hn[i], &fresh);
 		x = &idx->nx[nid];
 		if (fresh) {
 			mask = accel__filter_mask(strings + r[i].name_off,
@@ -673,13 +735,15 @@ int accel_symbols_upsert(struct accel_symbols *idx, const void *buf, size_t len)
 		y->line = r[i].line;
 		y->pos = set_pos(idx, &r[i]);
 		if (r[i].container_len)
-			y->container = (uint32_t)accel__intern_get(
-				&idx->strs, strings + r[i].container_off,
-				r[i].container_len, pp.hc[i], &fresh);
+			y->container = intern_ref(&idx->strs, pp.ic[i],
+						  strings + r[i].container_off,
+						  r[i].container_len, pp.hc[i],
+						  &fresh);
 		if (r[i].detail_len)
-			y->detail = (uint32_t)accel__intern_get(
-				&idx->strs, strings + r[i].detail_off,
-				r[i].detail_len, pp.hd[i], &fresh);
+			y->detail = intern_ref(&idx->strs, pp.id[i],
+					       strings + r[i].detail_off,
+					       r[i].detail_len, pp.hd[i],
+					       &fresh);
 		y->prev = NIL;
 		y->next = x->head;
 		if (x->head != NIL)
