@@ -287,6 +287,8 @@ int accel_cmd_exec(int argc, char **argv)
 	int c, ret;
 
 	pol.net = ACCEL_SANDBOX_NET_NONE;
+	/* One command per policy: a launcher would only cost its start. */
+	pol.flags = ACCEL_SANDBOX_F_NO_LAUNCHER;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
 		switch (c) {
