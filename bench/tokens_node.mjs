@@ -14,6 +14,7 @@
 //
 // usage: node bench/tokens_node.mjs [--mb N] [--cap-s N] [--quick]
 //            [--sync-spin-us N] [--out FILE.json]   (default bench/results/tokens-node-<stamp>.json)
+//   --ours-only: only agent-accel's rows (repeat runs on a noisy machine).
 //        node bench/tokens_node.mjs --dump-corpus FILE [--mb N]
 //            writes the corpus as one file (documents concatenated) for
 //            tokens_bench and callgrind, and exits.
@@ -102,6 +103,7 @@ async function main() {
 		return i >= 0 ? args[i + 1] : d;
 	};
 	const quick = args.includes('--quick');
+	const oursOnly = args.includes('--ours-only');
 	const mb = Number(opt('--mb', quick ? 2 : 10));
 	const capS = Number(opt('--cap-s', 20));
 	const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 13) + 'Z';
@@ -121,7 +123,7 @@ async function main() {
 		{ syncSpinUs: Number(spin) });
 	const { docs, bytes } = corpus(mb);
 	const result = { bench: 'tokens-node', node: process.version,
-		date: new Date().toISOString(), sync_spin_us: spin ?? 'default', corpus_bytes: bytes, docs: docs.length,
+		date: new Date().toISOString(), ours_only: oursOnly, sync_spin_us: spin ?? 'default', corpus_bytes: bytes, docs: docs.length,
 		load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
 		throughput: [], latency: [], pathological: [] };
 	console.log(`# tokens_node ${result.date}, node ${process.version}, load ${result.load}`);
@@ -130,9 +132,18 @@ async function main() {
 		for (const enc of ENCODINGS) {
 			const peers = await loadPeers(enc);
 			eng.countTokensSync('warm up', enc);
-			/* ours first: the reference counts */
+			/*
+			 * ours first: the reference counts. This first pass is
+			 * timed too: the engine's per-thread caches of merged
+			 * pieces start without this text's pieces (the rows
+			 * below count the same documents again).
+			 */
+			const tFirst = now();
 			const ref = docs.map((d) => eng.countTokensSync(d, enc,
 				{ disallowedSpecial: [] }));
+			const firstMbps = mbps(bytes, Number(now() - tFirst));
+			result.throughput.push({ encoding: enc,
+				impl: 'agent-accel sync, first pass', count_mbps: firstMbps });
 			const total = ref.reduce((s, n) => s + n, 0);
 			const impls = {
 				'agent-accel sync': {
@@ -141,9 +152,10 @@ async function main() {
 				'agent-accel async': {
 					count: (s) => eng.countTokens(s, enc, { disallowedSpecial: [] }),
 					encode: (s) => eng.encode(s, enc, { disallowedSpecial: [] }) },
-				...peers,
+				...(oursOnly ? {} : peers),
 			};
-			console.log(`\n${enc}: ${total} tokens`);
+			console.log(`\n${enc}: ${total} tokens; first pass (cold caches) ` +
+				`countTokensSync ${firstMbps.toFixed(2)} MB/s`);
 			console.log(`${'impl'.padEnd(20)} ${'count MB/s'.padStart(11)} ` +
 				`${'encode MB/s'.padStart(12)} ${'vs ours(count)'.padStart(15)}  parity`);
 			let oursCount = 0;
@@ -190,9 +202,11 @@ async function main() {
 					eng.isWithinLimitSync(s, 100, enc, { disallowedSpecial: [] }),
 				'agent-accel encodeSync': (s) =>
 					eng.encodeSync(s, enc, { disallowedSpecial: [] }),
-				'js-tiktoken count': peers['js-tiktoken'].count,
-				'tiktoken (WASM) count': peers['tiktoken (WASM)'].count,
-				'gpt-tokenizer count': peers['gpt-tokenizer'].count,
+				...(oursOnly ? {} : {
+					'js-tiktoken count': peers['js-tiktoken'].count,
+					'tiktoken (WASM) count': peers['tiktoken (WASM)'].count,
+					'gpt-tokenizer count': peers['gpt-tokenizer'].count,
+				}),
 			};
 			/* the ring round trip: pingSync, then a 12-byte message */
 			{
@@ -270,7 +284,7 @@ async function main() {
 					ours_p50_ms: h.pct(0.5) / 1e6, ours_max_ms: h.pct(1) / 1e6,
 					peers: {} };
 				let line = `${enc} ${name.padEnd(18)} ours ${row.ours_p50_ms.toFixed(2).padStart(8)} ms`;
-				if (!name.startsWith('1 MB') && !quick)
+				if (!name.startsWith('1 MB') && !quick && !oursOnly)
 					for (const peer of ['js-tiktoken', 'tiktoken (WASM)', 'gpt-tokenizer']) {
 						const r = await inWorker({ peer, enc, text, what: 'count' }, capS);
 						row.peers[peer] = r.gaveUp ? { gaveUp: true, capS } :
