@@ -21,7 +21,10 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:?usage: symbols_run.sh BUILD_DIR OUT_DIR}
 out=${2:?usage: symbols_run.sh BUILD_DIR OUT_DIR}
+# Absolute: Node resolves a relative ACCEL_ADDON against the bridge's lib/.
+build=$(cd "$build" && pwd)
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 cd "$root"
 npm_roots="node_modules /usr/lib/node_modules"
 # Each directory once (/usr/local/cuda is a link to /usr/local/cuda-N).
