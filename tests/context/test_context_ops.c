@@ -6,6 +6,7 @@
  * a client would see them, without a running engine.
  */
 #define _GNU_SOURCE
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include <criterion/criterion.h>
 
+#include "accel_compiler.h"
 #include "accel_err.h"
 #include "context.h"
 #include "corpus.h"
@@ -50,6 +52,29 @@ void accel_op_result_trim(struct accel_op_ctx *ctx, size_t len)
 {
 	if (len <= ctx->res_len)
 		ctx->res_len = len;
+}
+
+/* The engine's default result arena (256 MiB). */
+size_t accel_op_result_limit(const struct accel_op_ctx *ctx)
+{
+	(void)ctx;
+	return (size_t)256 << 20;
+}
+
+/* As the engine does: the reason's text replaces the result block. */
+int accel_op_error_detail(struct accel_op_ctx *ctx, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ACCEL_E_NO_SPACE;
+	return accel_op_result_copy(ctx, buf,
+				    ACCEL_MIN((size_t)n, sizeof(buf) - 1));
 }
 
 int accel_op_progress(struct accel_op_ctx *ctx, uint64_t done, uint64_t total,
