@@ -44,7 +44,7 @@ struct accel_client_opts {
 	uint64_t res_size;   /* result arena bytes, 0: default */
 	uint32_t workers;    /* spawn: engine worker threads, 0: one per core */
 	uint32_t engine_spin_us; /* spawn: engine poller spin window, 0: default */
-	uint64_t spin_ns; /* accel_client_wait() spin before sleeping; 0: 50 us */
+	uint64_t spin_ns;	 /* accel_client_wait()'s most spin; 0: 50 us */
 	uint32_t handshake_timeout_ms; /* 0: 10 s */
 	uint32_t resv;
 };
@@ -128,12 +128,17 @@ int accel_client_reap(struct accel_client *c, struct accel_cqe *cqes,
 int accel_client_ready(struct accel_client *c);
 
 /*
- * Waits until a completion is ready: spins for opts.spin_ns, then sleeps on
- * the client doorbell's futex, checking every 50 ms that the engine is alive.
+ * Waits until a completion is ready: spins, then sleeps on the client
+ * doorbell's futex, checking every 50 ms that the engine is alive.
  * timeout_ns < 0: no limit. Returns 1 ready, 0 timed out,
- * -ACCEL_E_ENGINE_DIED.
+ * -ACCEL_E_ENGINE_DIED. The spin adapts between 0 and opts.spin_ns: a spin
+ * that ends in vain halves the next one, a spin that sees the completion
+ * doubles it, and every 64th wait spins the full opts.spin_ns.
  */
 int accel_client_wait(struct accel_client *c, int64_t timeout_ns);
+
+/* The spin the next accel_client_wait() starts with, in nanoseconds. */
+uint64_t accel_client_spin_ns(const struct accel_client *c);
 
 /*
  * The result bytes of a completion (ACCEL_CQE_F_RESULT), viewed in place in
