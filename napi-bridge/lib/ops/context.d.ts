@@ -29,7 +29,7 @@ export interface DecompressOptions extends AsyncOptions {
 }
 
 export interface TrainOptions extends AsyncOptions {
-	/** Dictionary capacity in bytes (default 110 KiB). */
+	/** Dictionary capacity in bytes (default: an eighth of the sample bytes, 4 KiB to 512 KiB). */
 	size?: number;
 	/** Level the dictionary is digested for (default 3). */
 	level?: number;
