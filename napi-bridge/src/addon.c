@@ -618,6 +618,8 @@ static napi_value js_info(napi_env env, napi_callback_info info)
 	set_num(env, o, "spinEffUs", (double)b->spin_eff / 1000.0);
 	set_num(env, o, "spinHits", (double)b->spin_hits);
 	set_num(env, o, "spinMisses", (double)b->spin_misses);
+	set_num(env, o, "syncSpinEffUs",
+		(double)accel_client_spin_ns(b->c) / 1000.0);
 	set_num(env, o, "viewBytes", (double)b->view_bytes);
 	set_num(env, o, "viewLimit", (double)b->view_limit);
 	set_num(env, o, "viewsCopied", (double)b->views_copied);

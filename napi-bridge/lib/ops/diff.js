@@ -489,6 +489,11 @@ function applyRequest(text, patch, opts) {
 	};
 }
 
+/*
+ * Decodes everything out of the result (strings, copies), so applyPatch asks
+ * for mode 'copy': the block goes back to the engine at once, not when V8
+ * collects a view (a loop of sync calls otherwise fills the result arena).
+ */
 function decodeApply(req, buf, lib) {
 	if (!buf || buf.length < 32 || buf.readUInt32LE(0) !== PATCH_MAGIC)
 		throw new Error('applyPatch: result is not an ADP1 buffer');
@@ -624,14 +629,14 @@ function install(Engine, lib) {
 			const req = applyRequest(text, patch, opts);
 			checkSignal(opts);
 			return this.call('apply_patch', req.input, { args: req.args,
-				result: 'buffer', signal: opts.signal })
+				result: 'copy', signal: opts.signal })
 				.then((buf) => decodeApply(req, buf, lib));
 		});
 	};
 	P.applyPatchSync = function applyPatchSync(text, patch, opts = {}) {
 		const req = applyRequest(text, patch, opts);
 		return decodeApply(req, this.callSync('apply_patch', req.input,
-			{ args: req.args, result: 'buffer' }), lib);
+			{ args: req.args, result: 'copy' }), lib);
 	};
 
 	P.merge3 = function merge3(base, ours, theirs, opts = {}) {

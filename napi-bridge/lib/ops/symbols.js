@@ -446,7 +446,12 @@ function decodeImports(buf) {
 	return out;
 }
 
-/* Runs prep's request async (with the options' signal) or sync. */
+/*
+ * Runs prep's request async (with the options' signal) or sync. Decoders
+ * that copy everything out of the result ask for mode 'copy': the block
+ * goes back to the engine at once instead of when V8 collects a view,
+ * which in a loop of sync queries otherwise fills the result arena.
+ */
 function defPair(proto, name, optsAt, prep) {
 	proto[name] = function (...a) {
 		let r;
@@ -513,7 +518,7 @@ defPair(SP, 'query', 1, function ([q, opts]) {
 	const r = queryReq(q, opts, false);
 	if (r === null)
 		return { value: [] };
-	return { input: r.input, args: r.args, mode: 'buffer',
+	return { input: r.input, args: r.args, mode: 'copy',
 		 decode: (b) => decodeHits(b, false) };
 });
 
@@ -522,7 +527,7 @@ defPair(SP, 'queryFiles', 1, function ([q, opts]) {
 	const r = queryReq(q, opts, true);
 	if (r === null)
 		return { value: [] };
-	return { input: r.input, args: r.args, mode: 'buffer',
+	return { input: r.input, args: r.args, mode: 'copy',
 		 decode: (b) => decodeHits(b, true) };
 });
 
@@ -610,7 +615,7 @@ function walk(which) {
 		if (which === WHICH.cycle)
 			depth = 0;
 		return { input: file, args: [CMD_IMPORTS_QUERY,
-			which + depth * 256], mode: 'buffer',
+			which + depth * 256], mode: 'copy',
 			decode: decodeImports };
 	};
 }
