@@ -109,6 +109,8 @@ export interface EngineInfo {
 	/** Spin windows in which a completion arrived / that ended in vain. */
 	spinHits: number;
 	spinMisses: number;
+	/** The spin the next sync wait starts with (adapts up to syncSpinUs). */
+	syncSpinEffUs: number;
 	/** Result bytes held by live zero-copy Buffers. */
 	viewBytes: number;
 	viewLimit: number;
