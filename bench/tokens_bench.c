@@ -3,7 +3,7 @@
  * tokens_bench: in-process tokenizer throughput on real files.
  *
  * usage: tokens_bench DATA_DIR FILE... [--repeat N] [--split KIB]
- *                     [--encoding NAME] [--count-only [--warm]]
+ *                     [--encoding NAME] [--count-only [--warm]] [--no-shared]
  *   DATA_DIR holds cl100k_base.tiktoken and o200k_base.tiktoken
  *   (scripts/tokenizer-data.sh). A FILE may be a parity corpus written by
  *   tests/tokenizer/oracle.mjs ("TOKORCL1"): its documents are used. For
@@ -17,8 +17,12 @@
  *   --toggle-collect=accel_tokenizer_count), or with --warm all runs in the
  *   calling thread (callgrind --dump-before=one_pass: the second dump is
  *   a warm pass).
- *   Count runs twice: each run in a new thread (the per-thread cache of
- *   merged pieces starts empty: "cold"), then all in one thread ("warm").
+ *   Count runs twice: each run in a new thread (the per-thread level of
+ *   the cache of merged pieces starts empty: "cold"; the process-wide
+ *   level keeps what earlier runs put there), then all in one thread
+ *   ("warm"). --no-shared turns the process-wide level off, so that every
+ *   cold run starts from nothing. After each count the last run's cache
+ *   lookups are printed (hits per level, misses = merges of cached sizes).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -29,6 +33,7 @@
 
 #include "accel_alloc.h"
 #include "accel_err.h"
+#include "tok_int.h"
 #include "tokenizer.h"
 
 static double now(void)
@@ -145,7 +150,22 @@ struct pass {
 	struct accel_tokenizer_ids *ids; /* NULL: count */
 	uint64_t tokens;
 	double secs;
+	struct accel__tok_cache_stats st0, st1; /* before, after */
 };
+
+/* The cache lookups of the last timed() run. */
+static struct accel__tok_cache_stats last0, last1;
+
+static void print_cache(void)
+{
+	printf("         cache: %llu local hits, %llu shared hits, %llu "
+	       "misses; shared level %llu records, %.2f MB\n",
+	       (unsigned long long)(last1.local_hits - last0.local_hits),
+	       (unsigned long long)(last1.shared_hits - last0.shared_hits),
+	       (unsigned long long)(last1.misses - last0.misses),
+	       (unsigned long long)last1.shared_records,
+	       last1.shared_bytes / 1e6);
+}
 
 static void *one_pass(void *arg)
 {
@@ -157,6 +177,7 @@ static void *one_pass(void *arg)
 	p->tokens = 0;
 	if (p->ids)
 		p->ids->len = 0;
+	accel__tok_cache_stats(&p->st0);
 	for (size_t d = 0; d < (p->docs ? n_docs : 1) && ret >= 0; d++) {
 		size_t a = p->docs ? doc_off[d] : 0;
 		size_t b = p->docs ? doc_off[d + 1] : p->n;
@@ -177,6 +198,7 @@ static void *one_pass(void *arg)
 		exit(1);
 	}
 	p->secs = now() - t0;
+	accel__tok_cache_stats(&p->st1);
 	return NULL;
 }
 
@@ -204,6 +226,8 @@ static double timed(const struct accel_tokenizer *tok, const char *s, size_t n,
 			best = p.secs;
 	}
 	*tokens = p.tokens;
+	last0 = p.st0;
+	last1 = p.st1;
 	return best;
 }
 
@@ -260,6 +284,10 @@ int main(int argc, char **argv)
 			warm = 1;
 			continue;
 		}
+		if (!strcmp(argv[k], "--no-shared")) {
+			accel__tok_cache_use_shared(0);
+			continue;
+		}
 		argv[nfiles++ + 2] = argv[k];
 	}
 	/* Files after the options: --split applies to all of them. */
@@ -299,12 +327,14 @@ int main(int argc, char **argv)
 			t = timed(tok, text, len, 1, NULL, repeat, 0, &tokens);
 			printf("  count  %8.1f MB/s  %llu tokens (warm cache)\n",
 			       len / t / 1e6, (unsigned long long)tokens);
+			print_cache();
 			accel_tokenizer_destroy(tok);
 			continue;
 		}
 		t = timed(tok, text, len, 1, NULL, repeat, 1, &tokens);
 		printf("  count  %8.1f MB/s  %llu tokens (cold cache)\n",
 		       len / t / 1e6, (unsigned long long)tokens);
+		print_cache();
 		if (count_only) {
 			accel_tokenizer_destroy(tok);
 			continue;

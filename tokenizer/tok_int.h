@@ -279,9 +279,10 @@ static inline uint32_t accel__tok_rank(const struct accel_tokenizer *tok,
 }
 
 /*
- * Per-thread cache of merged pieces up to TOK_CACHE_KEY_MAX bytes
- * (tok_cache.c). get returns the number of ids (copied to ids when not
- * NULL) or -1 on a miss; put stores a result (ids[0, n_ids), n_ids <= n).
+ * Cache of merged pieces up to TOK_CACHE_KEY_MAX bytes (tok_cache.c): a
+ * per-thread level in front of one shared by the process. get returns the
+ * number of ids (copied to ids when not NULL) or -1 on a miss; put stores
+ * a result (ids[0, n_ids), n_ids <= n) in both levels. Thread-safe.
  */
 #define TOK_CACHE_KEY_MAX 128
 uint64_t accel__tok_new_id(void);
@@ -290,6 +291,23 @@ long accel__tok_cache_get(const struct accel_tokenizer *tok, uint64_t h,
 void accel__tok_cache_put(const struct accel_tokenizer *tok, uint64_t h,
 			  const uint8_t *p, size_t n, const uint32_t *ids,
 			  size_t n_ids);
+
+/*
+ * The calling thread's lookups so far (hits in its own level, hits in the
+ * shared level, misses) and the shared level's records and bytes.
+ */
+struct accel__tok_cache_stats {
+	uint64_t local_hits;
+	uint64_t shared_hits;
+	uint64_t misses;
+	uint64_t shared_records;
+	uint64_t shared_bytes;
+};
+
+void accel__tok_cache_stats(struct accel__tok_cache_stats *st);
+/* Turns the shared level off (0) or on (1, the default) for tests and
+ * benches: the per-thread level alone is what get and put then use. */
+void accel__tok_cache_use_shared(int on);
 
 /*
  * Merges one piece p[0, n) (n >= 2) the way tiktoken's byte_pair_merge

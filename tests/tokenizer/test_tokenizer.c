@@ -453,9 +453,9 @@ Test(bpe, chunked_long_pieces_equal_heap)
 }
 
 /*
- * The per-thread cache of merged pieces (tok_cache.c) returns only what the
- * merge itself gives: pieces of real text and of made-up words, for two
- * tokenizers sharing one thread's cache, through far more records than the
+ * The per-thread level of the cache of merged pieces (tok_cache.c) returns
+ * only what the merge itself gives: pieces of real text and of made-up
+ * words, for two tokenizers sharing one thread's cache, through far more records than the
  * ring holds (so that slots name overwritten records), of every length up
  * to past the longest cached piece. A hit is compared with the merge; every
  * earlier piece is asked again and, when it hits, compared again.
@@ -481,6 +481,9 @@ static size_t cache_piece(size_t i, uint64_t *rng, const uint8_t *t, size_t len,
 Test(cache, hits_equal_the_merge_through_eviction)
 {
 	struct accel_tokenizer *tok[2] = { tt_load(0, 0), tt_load(1, 0) };
+
+	/* The per-thread level alone: the shared one would hold them all. */
+	accel__tok_cache_use_shared(0);
 
 	enum {
 		N = 120000,
