@@ -27,11 +27,23 @@
 
 /*
  * Built for AVX2 too where the CPU has it (the minimum over the keys is
- * twice as wide), chosen once at load time.
+ * twice as wide), chosen once at load time. Not under ThreadSanitizer: the
+ * ifunc resolver runs during relocation, before the TSan runtime is up,
+ * and its instrumented code crashes there.
  */
-__attribute__((target_clones("avx2", "default"))) static long
-bpe_small(const struct accel_tokenizer *tok, const uint8_t *p, size_t n,
-	  uint32_t *ids)
+#if defined(__SANITIZE_THREAD__)
+#define TOK_CLONES
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TOK_CLONES
+#endif
+#endif
+#ifndef TOK_CLONES
+#define TOK_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
+TOK_CLONES static long bpe_small(const struct accel_tokenizer *tok,
+				 const uint8_t *p, size_t n, uint32_t *ids)
 {
 	/*
 	 * Parts are named by their first byte and linked both ways by
