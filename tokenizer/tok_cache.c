@@ -21,8 +21,9 @@
  * published by a compare-and-swap of an empty index slot, and neither is
  * ever written again, so a reader needs no lock and can never see a record
  * change under it. When the arena is full the level takes no more pieces
- * (the first level still does). A hit there is copied into the thread's
- * first level.
+ * (the first level still does, copying them into its ring). A piece in
+ * the second level is linked, not copied, from the thread's first level
+ * once the thread has looked it up or put it there.
  *
  * Every hit, at either level, compares the tokenizer id, the length and
  * the bytes, so the cache can return only what the merge would. Records
@@ -47,10 +48,13 @@
 /*
  * A slot holds the record's position in the ring plus one (48 bits; 0 is
  * an empty slot) and the top 16 bits of the piece's hash, so that most
- * misses never touch the arena.
+ * misses never touch the arena. With SLOT_SHARED the position is instead
+ * the record's offset in the shared level's arena plus one: the thread
+ * keeps a link, not a copy, since that record never changes.
  */
 #define SLOT_POS_BITS 48
 #define SLOT_POS_MASK ((1ull << SLOT_POS_BITS) - 1)
+#define SLOT_SHARED   (1ull << (SLOT_POS_BITS - 1))
 
 /*
  * The shared level: a 16 MiB arena (the budget; every distinct piece of the
@@ -218,8 +222,10 @@ static inline void rec_fill(struct cache_rec *r,
 static inline const struct cache_rec *rec_at(const struct cache *c,
 					     uint64_t slot)
 {
-	uint64_t pos = (slot & SLOT_POS_MASK) - 1;
+	uint64_t pos = (slot & SLOT_POS_MASK & ~SLOT_SHARED) - 1;
 
+	if (slot & SLOT_SHARED)
+		return (const struct cache_rec *)(c->shared->arena + pos);
 	if (c->head - pos > ARENA_BYTES)
 		return NULL;
 	return (const struct cache_rec *)(c->arena + (pos & ARENA_MASK));
@@ -243,16 +249,31 @@ static const struct cache_rec *local_get(const struct cache *c,
 	return NULL;
 }
 
+/* Names a record in the set of h: an empty or overwritten way, else way 0
+ * after its entry moves to way 1 (whose entry, the older, is dropped). */
+static void local_link(struct cache *c, uint64_t h, uint64_t v)
+{
+	uint64_t *set = set_of(c, h);
+
+	if (!set[0] || !rec_at(c, set[0])) {
+		set[0] = v;
+	} else if (!set[1] || !rec_at(c, set[1])) {
+		set[1] = v;
+	} else {
+		set[1] = set[0];
+		set[0] = v;
+	}
+}
+
 static void local_put(struct cache *c, const struct accel_tokenizer *tok,
 		      uint64_t h, const uint8_t *p, size_t n,
 		      const uint32_t *ids, size_t n_ids)
 {
-	uint64_t *set, pos;
+	uint64_t pos;
 	size_t sz;
-	unsigned w;
 
-	/* Positions have 48 bits: start over long before they run out. */
-	if (ACCEL_UNLIKELY(c->head >> (SLOT_POS_BITS - 1))) {
+	/* Positions have 47 bits: start over long before they run out. */
+	if (ACCEL_UNLIKELY(c->head >> (SLOT_POS_BITS - 2))) {
 		memset(c->index, 0, 2 * (size_t)N_SETS * sizeof(*c->index));
 		c->head = 0;
 	}
@@ -264,16 +285,7 @@ static void local_put(struct cache *c, const struct accel_tokenizer *tok,
 	c->head += sz;
 	rec_fill((struct cache_rec *)(c->arena + (pos & ARENA_MASK)), tok, p, n,
 		 ids, n_ids);
-
-	/* An empty or overwritten way, else the older of the two. */
-	set = set_of(c, h);
-	if (!set[0] || !rec_at(c, set[0]))
-		w = 0;
-	else if (!set[1] || !rec_at(c, set[1]))
-		w = 1;
-	else
-		w = (set[0] & SLOT_POS_MASK) > (set[1] & SLOT_POS_MASK);
-	set[w] = tag_of(h) | (pos + 1);
+	local_link(c, h, tag_of(h) | (pos + 1));
 }
 
 static inline uint64_t shared_slot_of(uint64_t h, unsigned i)
@@ -287,10 +299,10 @@ static inline const struct cache_rec *shared_rec(const struct shared_cache *sc,
 	return (const struct cache_rec *)(sc->arena + (slot >> 32) - 1);
 }
 
-static const struct cache_rec *shared_get(const struct shared_cache *sc,
-					  const struct accel_tokenizer *tok,
-					  uint64_t h, const uint8_t *p,
-					  size_t n)
+/* The shared slot that names p[0, n) of tok, or 0. */
+static uint64_t shared_get(const struct shared_cache *sc,
+			   const struct accel_tokenizer *tok, uint64_t h,
+			   const uint8_t *p, size_t n)
 {
 	for (unsigned i = 0; i < SHARED_PROBE; i++) {
 		/*
@@ -303,18 +315,22 @@ static const struct cache_rec *shared_get(const struct shared_cache *sc,
 
 		/* Slots fill in probe order and are never emptied. */
 		if (!s)
-			return NULL;
+			return 0;
 		if ((uint32_t)s == (uint32_t)h &&
 		    rec_is(shared_rec(sc, s), tok, p, n))
-			return shared_rec(sc, s);
+			return s;
 	}
-	return NULL;
+	return 0;
 }
 
-static void shared_put(struct shared_cache *sc,
-		       const struct accel_tokenizer *tok, uint64_t h,
-		       const uint8_t *p, size_t n, const uint32_t *ids,
-		       size_t n_ids)
+/*
+ * Puts p[0, n) of tok in the shared level; returns the slot that names it
+ * (this thread's or another's), or 0 when the level is full.
+ */
+static uint64_t shared_put(struct shared_cache *sc,
+			   const struct accel_tokenizer *tok, uint64_t h,
+			   const uint8_t *p, size_t n, const uint32_t *ids,
+			   size_t n_ids)
 {
 	size_t sz = rec_size(n, n_ids);
 	uint64_t off, v;
@@ -322,10 +338,10 @@ static void shared_put(struct shared_cache *sc,
 	/* Full: stop here rather than move head on forever. */
 	if (atomic_load_explicit(&sc->head, memory_order_relaxed) + sz >
 	    SHARED_ARENA_BYTES)
-		return;
+		return 0;
 	off = atomic_fetch_add_explicit(&sc->head, sz, memory_order_relaxed);
 	if (off + sz > SHARED_ARENA_BYTES)
-		return;
+		return 0;
 	rec_fill((struct cache_rec *)(sc->arena + off), tok, p, n, ids, n_ids);
 	v = (off + 1) << 32 | (uint32_t)h;
 	for (unsigned i = 0; i < SHARED_PROBE; i++) {
@@ -342,14 +358,27 @@ static void shared_put(struct shared_cache *sc,
 			    memory_order_acquire)) {
 			atomic_fetch_add_explicit(&sc->records, 1,
 						  memory_order_relaxed);
-			return;
+			return v;
 		}
 		/* Another thread put the same piece first: keep its. */
 		if ((uint32_t)s == (uint32_t)h &&
 		    rec_is(shared_rec(sc, s), tok, p, n))
-			return;
+			return s;
 	}
 	/* Every probed slot taken: the record stays unnamed. */
+	return 0;
+}
+
+/* The first-level link to the record a shared slot names. */
+static inline uint64_t shared_link(uint64_t h, uint64_t s)
+{
+	return tag_of(h) | SLOT_SHARED | s >> 32;
+}
+
+static inline int shared_on(const struct cache *c)
+{
+	return c->shared &&
+	       !atomic_load_explicit(&shared_off, memory_order_relaxed);
 }
 
 long accel__tok_cache_get(const struct accel_tokenizer *tok, uint64_t h,
@@ -357,17 +386,17 @@ long accel__tok_cache_get(const struct accel_tokenizer *tok, uint64_t h,
 {
 	struct cache *c = cache();
 	const struct cache_rec *r;
+	uint64_t s;
 
 	if (!c || n > TOK_CACHE_KEY_MAX)
 		return -1;
 	r = local_get(c, tok, h, p, n);
 	if (r) {
 		c->stats.local_hits++;
-	} else if (c->shared &&
-		   !atomic_load_explicit(&shared_off, memory_order_relaxed) &&
-		   (r = shared_get(c->shared, tok, h, p, n)) != NULL) {
+	} else if (shared_on(c) && (s = shared_get(c->shared, tok, h, p, n))) {
 		c->stats.shared_hits++;
-		local_put(c, tok, h, p, n, r->ids, r->n_ids);
+		local_link(c, h, shared_link(h, s));
+		r = shared_rec(c->shared, s);
 	} else {
 		c->stats.misses++;
 		return -1;
@@ -382,11 +411,13 @@ void accel__tok_cache_put(const struct accel_tokenizer *tok, uint64_t h,
 			  size_t n_ids)
 {
 	struct cache *c = cache();
+	uint64_t s;
 
 	if (!c || n > TOK_CACHE_KEY_MAX || n_ids > n)
 		return;
-	local_put(c, tok, h, p, n, ids, n_ids);
-	if (c->shared &&
-	    !atomic_load_explicit(&shared_off, memory_order_relaxed))
-		shared_put(c->shared, tok, h, p, n, ids, n_ids);
+	if (shared_on(c) &&
+	    (s = shared_put(c->shared, tok, h, p, n, ids, n_ids)) != 0)
+		local_link(c, h, shared_link(h, s));
+	else
+		local_put(c, tok, h, p, n, ids, n_ids);
 }

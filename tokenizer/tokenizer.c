@@ -107,7 +107,9 @@ encode_ordinary(const struct accel_tokenizer *tok, const uint8_t *s, size_t n,
 		} else {
 			dst = len <= TOK_CACHE_KEY_MAX ? small : NULL;
 		}
-		k = accel__tok_cache_get(tok, h, s + i, len, dst);
+		/* A count needs no ids from a hit, only for a put. */
+		k = accel__tok_cache_get(tok, h, s + i, len,
+					 o->ids ? dst : NULL);
 		if (k < 0) {
 			k = accel__tok_bpe(tok, s + i, len, dst);
 			if (k < 0)
