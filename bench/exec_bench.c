@@ -19,10 +19,14 @@
  * queued for the engine).
  *
  *   exec_bench [--n 100] [--rounds 4] [--total 400] [--workers 16]
- *              [--spin-us N] [--out FILE.json]
+ *              [--spin-us N] [--spread] [--out FILE.json]
  *
  * --spin-us is the engine poller's spin window (default: the engine's,
- * 50 us); the client's wait spins its own default 50 us.
+ * 50 us); the client's wait spins its own default 50 us. --spread adds a
+ * throughput case where each request in flight has its own copy of the full
+ * policy (one launcher each instead of one shared); at f47690d it hangs the
+ * engine (concurrent launcher starts deadlock in sandbox/zygote.c), so it
+ * is not on by default.
  *
  * Environment: ACCEL_ENGINE (the agent-acceld binary). Writes JSON series
  * (bench/hist.h) to --out; bench/exec_report.mjs turns them into markdown.
@@ -58,6 +62,7 @@ enum cfg {
 	C_LIB_URING,
 	C_EXEC_FULL,
 	C_EXEC_NONS,
+	C_EXEC_SPREAD, /* throughput only */
 	C_BWRAP,
 	C_BWRAP_NET,
 	C_N
@@ -72,6 +77,8 @@ static const struct {
 			  "sandbox library in-process, full, io_uring" },
 	[C_EXEC_FULL] = { "exec-full", "engine exec op, full policy" },
 	[C_EXEC_NONS] = { "exec-nons", "engine exec op, no namespaces" },
+	[C_EXEC_SPREAD] = { "exec-full-spread",
+			    "engine exec op, full, a policy per slot" },
 	[C_BWRAP] = { "bwrap", "bwrap, no netns" },
 	[C_BWRAP_NET] = { "bwrap-net", "bwrap, with netns" },
 };
@@ -80,12 +87,18 @@ static const char *const true_argv[] = { "/bin/true", NULL };
 static const char *const echo_argv[] = { "/bin/sh", "-c", "echo hi", NULL };
 
 static char workdir[64];
-static int have_bwrap;
+static int have_bwrap, spread;
 static struct accel_sandbox *lib_full;
 static struct accel_client *client;
 
-/* The policies the engine compiles (and caches) for the two exec cases. */
-static struct accel_exec_spec spec_for(int cfg, const char *const *argv)
+/*
+ * The policies the engine compiles (and caches) for the exec cases. The
+ * spread case gives each of the requests in flight its own copy of the full
+ * policy (a disabled bit no layer uses tells them apart), so that they do
+ * not share one compiled policy.
+ */
+static struct accel_exec_spec spec_for(int cfg, const char *const *argv,
+				       int slot)
 {
 	static const char *w[2];
 	struct accel_exec_spec s = { .cwd = workdir };
@@ -96,6 +109,8 @@ static struct accel_exec_spec spec_for(int cfg, const char *const *argv)
 	s.net = ACCEL_SANDBOX_NET_NONE;
 	if (cfg == C_EXEC_NONS)
 		s.disabled = ACCEL_SANDBOX_L_ALL_NS;
+	if (cfg == C_EXEC_SPREAD)
+		s.disabled = (uint32_t)slot << 16;
 	return s;
 }
 
@@ -212,9 +227,9 @@ static uint32_t le32(const uint8_t *p)
 }
 
 /* Queues one exec request; user_data is its input block. */
-static int exec_submit(int cfg, const char *const *argv)
+static int exec_submit(int cfg, const char *const *argv, int slot)
 {
-	struct accel_exec_spec s = spec_for(cfg, argv);
+	struct accel_exec_spec s = spec_for(cfg, argv, slot);
 	size_t n = accel_exec_encode(&s, NULL, 0);
 	struct accel_sqe *q;
 	uint64_t off;
@@ -293,7 +308,7 @@ static int run_exec(int cfg, const char *const *argv, char *out, size_t cap)
 {
 	int failed = 0, ret;
 
-	ret = exec_submit(cfg, argv);
+	ret = exec_submit(cfg, argv, 0);
 	if (ret == 0)
 		ret = accel_client_submit(client) == 1 ? 0 : -1;
 	while (ret == 0) {
@@ -320,6 +335,7 @@ static int run_cfg(int c, const char *const *argv, char *out, size_t cap)
 		return run_lib(argv, c == C_LIB_URING, out, cap);
 	case C_EXEC_FULL:
 	case C_EXEC_NONS:
+	case C_EXEC_SPREAD:
 		return run_exec(c, argv, out, cap);
 	case C_BWRAP:
 		return run_bwrap(argv, 0, out, cap);
@@ -332,6 +348,12 @@ static int run_cfg(int c, const char *const *argv, char *out, size_t cap)
 static int cfg_on(int c)
 {
 	return (c != C_BWRAP && c != C_BWRAP_NET) || have_bwrap;
+}
+
+/* The cases timed one call at a time. */
+static int lat_on(int c)
+{
+	return c != C_EXEC_SPREAD && cfg_on(c);
 }
 
 /*
@@ -464,7 +486,7 @@ static void latency(FILE *jf, int *first, int n, int rounds)
 				exit(1);
 			}
 			/* Warm-up; checks the output; caches the policy. */
-			for (int i = 0; i < 10 && cfg_on(c); i++)
+			for (int i = 0; i < 10 && lat_on(c); i++)
 				if (run_cfg(c, cm->argv, out, sizeof(out)) ||
 				    strcmp(out, cm->want)) {
 					fprintf(stderr, "%s %s: failed (%s)\n",
@@ -477,7 +499,7 @@ static void latency(FILE *jf, int *first, int n, int rounds)
 				uint64_t t0, t1;
 				double c0;
 
-				if (!cfg_on(c))
+				if (!lat_on(c))
 					continue;
 				c0 = cpu_us(1);
 				t0 = accel_now_ns();
@@ -506,7 +528,7 @@ static void latency(FILE *jf, int *first, int n, int rounds)
 			char id[64], extra[160];
 			double cpx = cpu[c] / h[c].n;
 
-			if (!cfg_on(c)) {
+			if (!lat_on(c)) {
 				accel_hist_destroy(&h[c]);
 				continue;
 			}
@@ -576,7 +598,7 @@ static int tp_engine(int cfg, int depth, int total)
 	while (done < total) {
 		for (batch = 0; sent - done < depth && sent < total;
 		     batch++, sent++)
-			if (exec_submit(cfg, true_argv) < 0)
+			if (exec_submit(cfg, true_argv, sent % depth) < 0)
 				break;
 		if (batch && accel_client_submit(client) != batch)
 			return total;
@@ -593,8 +615,8 @@ static int tp_engine(int cfg, int depth, int total)
 
 static void throughput(FILE *jf, int total)
 {
-	static const int tp_cfgs[] = { C_POSIX, C_EXEC_FULL, C_EXEC_NONS,
-				       C_BWRAP };
+	static const int tp_cfgs[] = { C_POSIX, C_EXEC_FULL, C_EXEC_SPREAD,
+				       C_EXEC_NONS, C_BWRAP };
 
 	printf("\nthroughput, %d execs of /bin/true, load %.1f\n", total,
 	       load1());
@@ -606,11 +628,12 @@ static void throughput(FILE *jf, int total)
 			char id[64], label[96], extra[96];
 			uint64_t t0;
 
-			if (!cfg_on(c))
+			if (!cfg_on(c) || (c == C_EXEC_SPREAD && !spread))
 				continue;
 			accel_hist_init(&h, 1);
 			t0 = accel_now_ns();
-			failed = c == C_EXEC_FULL || c == C_EXEC_NONS ?
+			failed = c == C_EXEC_FULL || c == C_EXEC_NONS ||
+						 c == C_EXEC_SPREAD ?
 					 tp_engine(c, depth, total) :
 					 tp_threads(c, depth, total);
 			accel_hist_finish(&h, accel_now_ns() - t0,
@@ -667,6 +690,9 @@ int main(int argc, char **argv)
 	int workers = atoi(opt(argc, argv, "--workers", "16"));
 	const char *outp = opt(argc, argv, "--out", "exec-bench.json");
 	int spin = atoi(opt(argc, argv, "--spin-us", "0"));
+
+	for (int i = 1; i < argc; i++)
+		spread |= !strcmp(argv[i], "--spread");
 	struct accel_client_opts co = { .workers = (uint32_t)workers,
 					.engine_spin_us = (uint32_t)spin };
 	struct accel_sandbox_policy full = { .net = ACCEL_SANDBOX_NET_NONE };
