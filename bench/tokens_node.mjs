@@ -64,7 +64,7 @@ function inWorker(data, capS) {
 }
 
 /* >= mb MB of real text: code, prose, JSON, CJK; 64 KiB documents. */
-function corpus(mb) {
+export function corpus(mb) {
 	const files = [
 		'typescript/lib/typescript.js', 'typescript/lib/lib.dom.d.ts',
 		'typescript/lib/zh-cn/diagnosticMessages.generated.json',
@@ -304,7 +304,8 @@ async function main() {
 	console.log(`# wrote ${out}`);
 }
 
-if (isMainThread)
-	await main();
-else
+/* Run as a script (bench/tokens_passes.mjs imports corpus() only). */
+if (!isMainThread)
 	await worker();
+else if (path.resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url))
+	await main();
