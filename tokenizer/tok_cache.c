@@ -60,11 +60,11 @@
  * The shared level: a 16 MiB arena (the budget; every distinct piece of the
  * 10 MB Node bench corpus in both encodings, 80,374 of them, takes 4.3 MB)
  * and 2^19 slots (4 MiB) found by linear probing, at most SHARED_PROBE of
- * them per piece. Its pages are touched only as it fills. A slot is the
+ * them per piece. Pages of both are touched only when written. A slot is the
  * record's offset plus one in the high 32 bits (0: empty) and the low 32
  * bits of the piece's hash.
  */
-#define SHARED_ARENA_BYTES ((uint64_t)16 << 20)
+#define SHARED_ARENA_BYTES TOK_CACHE_SHARED_BYTES
 #define SHARED_SLOT_BITS   19
 #define SHARED_SLOTS	   (1u << SHARED_SLOT_BITS)
 #define SHARED_PROBE	   16

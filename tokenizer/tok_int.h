@@ -285,6 +285,8 @@ static inline uint32_t accel__tok_rank(const struct accel_tokenizer *tok,
  * a result (ids[0, n_ids), n_ids <= n) in both levels. Thread-safe.
  */
 #define TOK_CACHE_KEY_MAX 128
+/* The shared level's arena: it takes records up to this many bytes. */
+#define TOK_CACHE_SHARED_BYTES ((uint64_t)16 << 20)
 uint64_t accel__tok_new_id(void);
 long accel__tok_cache_get(const struct accel_tokenizer *tok, uint64_t h,
 			  const uint8_t *p, size_t n, uint32_t *ids);

@@ -556,6 +556,114 @@ Test(cache, hits_equal_the_merge_through_eviction)
 }
 
 /*
+ * The shared level: pieces one thread put are found by another thread
+ * whose own level is empty, equal to the merge and only for the tokenizer
+ * that put them; once its arena is full it takes no more records, and
+ * every piece still comes back right (from the per-thread level).
+ */
+struct shared_fill {
+	struct accel_tokenizer *tok[2];
+	const uint8_t *t;
+	size_t len, n_pieces, checked, cacheable;
+	struct accel__tok_cache_stats st;
+};
+
+/* Piece i of the shared-level test; its tokenizer is tok[i & 1]. */
+static void shared_each(struct shared_fill *f, int put)
+{
+	uint64_t rng = 0x2545f4914f6cdd1dull;
+	uint8_t piece[TOK_CACHE_KEY_MAX + 8];
+	uint32_t want[TOK_CACHE_KEY_MAX + 8], got[TOK_CACHE_KEY_MAX + 8];
+
+	for (size_t i = 0; i < f->n_pieces; i++) {
+		struct accel_tokenizer *k = f->tok[i & 1];
+		size_t n = cache_piece(i, &rng, f->t, f->len, piece);
+		uint64_t h = tok_key_hash(tok_key(piece, n), n);
+		long w = accel__tok_bpe(k, piece, n, want), g;
+
+		cr_assert_gt(w, 0);
+		if (put) {
+			if (accel__tok_cache_get(k, h, piece, n, got) < 0)
+				accel__tok_cache_put(k, h, piece, n, want,
+						     (size_t)w);
+			continue;
+		}
+		f->cacheable += n <= TOK_CACHE_KEY_MAX;
+		g = accel__tok_cache_get(k, h, piece, n, got);
+		if (g >= 0) {
+			cr_assert_eq(g, w, "piece %zu", i);
+			cr_assert_eq(memcmp(got, want, (size_t)w * 4), 0);
+			f->checked++;
+		}
+		g = accel__tok_cache_get(f->tok[!(i & 1)], h, piece, n, got);
+		if (g >= 0) {
+			w = accel__tok_bpe(f->tok[!(i & 1)], piece, n, want);
+			cr_assert_eq(g, w);
+			cr_assert_eq(memcmp(got, want, (size_t)w * 4), 0);
+		}
+	}
+	accel__tok_cache_stats(&f->st);
+}
+
+static void *shared_put_thread(void *p)
+{
+	shared_each(p, 1);
+	return NULL;
+}
+
+static void *shared_get_thread(void *p)
+{
+	shared_each(p, 0);
+	return NULL;
+}
+
+static void shared_round(struct shared_fill *f, void *(*fn)(void *))
+{
+	pthread_t th;
+
+	cr_assert_eq(pthread_create(&th, NULL, fn, f), 0);
+	pthread_join(th, NULL);
+}
+
+Test(cache, shared_level_serves_other_threads_up_to_its_budget)
+{
+	struct shared_fill f = { .tok = { tt_load(0, 0), tt_load(1, 0) } };
+	uint8_t *t = real_text(&f.len);
+	uint64_t records, bytes;
+
+	f.t = t;
+	/* A few thousand pieces: far below the budget, all shared. */
+	f.n_pieces = 6000;
+	shared_round(&f, shared_put_thread);
+	records = f.st.shared_records;
+	cr_assert_gt(records, 1000);
+	shared_round(&f, shared_get_thread);
+	/* A new thread: every piece it may cache came from the shared level. */
+	cr_assert_eq(f.checked, f.cacheable);
+	cr_assert_gt(f.st.shared_hits, f.cacheable / 2);
+	cr_assert_eq(f.st.shared_records, records, "a get put something");
+
+	/* Far more than the arena holds: it fills, then stops growing. */
+	f.n_pieces = 1000000;
+	shared_round(&f, shared_put_thread);
+	records = f.st.shared_records;
+	bytes = f.st.shared_bytes;
+	cr_assert_geq(bytes, TOK_CACHE_SHARED_BYTES - 1024,
+		      "the shared level was not filled");
+	f.checked = 0;
+	shared_round(&f, shared_put_thread);
+	cr_assert_eq(f.st.shared_records, records, "records past the budget");
+	cr_assert_eq(f.st.shared_bytes, bytes);
+	shared_round(&f, shared_get_thread);
+	cr_assert_gt(f.checked, records / 2);
+	cr_log_info("shared level: %llu records, %llu bytes",
+		    (unsigned long long)records, (unsigned long long)bytes);
+	free(t);
+	accel_tokenizer_destroy(f.tok[0]);
+	accel_tokenizer_destroy(f.tok[1]);
+}
+
+/*
  * End to end: encoding the same text in a thread whose cache is full of
  * other records, twice, gives what a thread with an empty cache gives.
  */
