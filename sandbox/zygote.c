@@ -740,7 +740,8 @@ static struct {
 	pid_t owner; /* process the thread runs in (fork resets it) */
 	const struct accel_sandbox *sb;
 	int ctl, ppfd;
-	int pending, done;
+	int busy; /* a requester owns the slot until it read its result */
+	int pending, done; /* request posted / answered */
 	long pid;
 	int pidfd, err;
 } zp = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
@@ -780,7 +781,7 @@ static void zp_atfork_child(void)
 	pthread_mutex_init(&zp.lock, NULL);
 	pthread_cond_init(&zp.cond, NULL);
 	zp.owner = 0;
-	zp.pending = zp.done = 0;
+	zp.busy = zp.pending = zp.done = 0;
 }
 
 static pthread_once_t zp_once = PTHREAD_ONCE_INIT;
@@ -808,7 +809,7 @@ static long zp_fork(const struct accel_sandbox *sb, int ctl, int *pidfd)
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		if (pthread_create(&t, &attr, zp_main, NULL) == 0) {
 			zp.owner = getpid();
-			zp.pending = zp.done = 0;
+			zp.busy = zp.pending = zp.done = 0;
 		}
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		pthread_attr_destroy(&attr);
@@ -817,8 +818,14 @@ static long zp_fork(const struct accel_sandbox *sb, int ctl, int *pidfd)
 			return -EAGAIN;
 		}
 	}
-	while (zp.pending)
+	/*
+	 * One request at a time, and the slot stays ours until we have read
+	 * the answer: another requester must neither post over our request
+	 * nor take our launcher's pid.
+	 */
+	while (zp.busy)
 		pthread_cond_wait(&zp.cond, &zp.lock);
+	zp.busy = 1;
 	zp.sb = sb;
 	zp.ctl = ctl;
 	zp.ppfd = accel__sbx_parent_pidfd();
@@ -827,9 +834,10 @@ static long zp_fork(const struct accel_sandbox *sb, int ctl, int *pidfd)
 	pthread_cond_broadcast(&zp.cond);
 	while (!zp.done)
 		pthread_cond_wait(&zp.cond, &zp.lock);
-	zp.done = 0;
 	pid = zp.pid < 0 ? -zp.err : zp.pid;
 	*pidfd = zp.pidfd;
+	zp.done = 0;
+	zp.busy = 0;
 	pthread_cond_broadcast(&zp.cond);
 	pthread_mutex_unlock(&zp.lock);
 	return pid;

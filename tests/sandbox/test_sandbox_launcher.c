@@ -411,6 +411,57 @@ Test(sandbox_launcher, concurrent_execs_share_a_small_pool)
 	tree_rm(&e.t);
 }
 
+/*
+ * Sixteen policies started at once, each from its own thread: every exec
+ * completes, in its own policy (it can write its own root and not the
+ * others'). Launchers of distinct policies are forked by one parent thread,
+ * one request at a time; two requesters once swapped answers there and one
+ * waited forever (bench/exec_bench --spread).
+ */
+Test(sandbox_launcher, distinct_policies_started_concurrently, .timeout = 120)
+{
+#define N 16
+	struct lenv *e = calloc(N, sizeof(*e));
+	struct accel_sandbox *sb[N];
+	struct bg b[N];
+	pthread_t th[N];
+	char scripts[N][512], want[64];
+
+	cr_assert_not_null(e);
+	if (!launcher_expected())
+		cr_skip_test("no user/pid/mount namespaces here");
+	for (int i = 0; i < N; i++) {
+		lenv_make(&e[i]);
+		sb[i] = compile(&e[i].p);
+	}
+	for (int i = 0; i < N; i++) {
+		snprintf(scripts[i], sizeof(scripts[i]),
+			 "echo %d > %s/mine && echo ok-%d; "
+			 "echo x > %s/theirs 2>/dev/null || echo denied",
+			 i, e[i].t.w, i, e[(i + 1) % N].t.w);
+		b[i] = (struct bg){ .sb = sb[i], .script = scripts[i] };
+		cr_assert_eq(pthread_create(&th[i], NULL, bg_run, &b[i]), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		char path[200];
+
+		pthread_join(th[i], NULL);
+		cr_expect_eq(b[i].ret, 0, "exec %d: %d", i, b[i].ret);
+		snprintf(want, sizeof(want), "ok-%d\ndenied\n", i);
+		cr_expect_str_eq(out0(&b[i].r), want, "exec %d", i);
+		accel_sandbox_result_free(&b[i].r);
+		snprintf(path, sizeof(path), "%s/theirs", e[(i + 1) % N].t.w);
+		cr_expect_neq(access(path, F_OK), 0, "exec %d wrote %s", i,
+			      path);
+	}
+	for (int i = 0; i < N; i++) {
+		accel_sandbox_destroy(sb[i]);
+		tree_rm(&e[i].t);
+	}
+	free(e);
+#undef N
+}
+
 /* SysV IPC objects an exec leaves behind are gone for the next exec of
  * the same policy (each exec has its own ipc namespace). */
 Test(sandbox_launcher, ipc_objects_do_not_carry_over)
