@@ -286,6 +286,11 @@ int accel_client_alloc(struct accel_client *c, uint64_t len, uint64_t *off,
 	return 0;
 }
 
+int accel_client_trim(struct accel_client *c, uint64_t off, uint64_t len)
+{
+	return accel_arena_trim(c->req, off, len);
+}
+
 void accel_client_free(struct accel_client *c, uint64_t off)
 {
 	accel_arena_free(c->req, off);

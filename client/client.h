@@ -98,6 +98,13 @@ void accel_client_shutdown(struct accel_client *c);
 int accel_client_alloc(struct accel_client *c, uint64_t len, uint64_t *off,
 		       void **ptr);
 
+/*
+ * Shrinks the input block at off to len bytes (len <= its size), giving the
+ * rest back to the arena: for a writer that allocated the worst case and
+ * wrote less. Returns 0 or -EINVAL.
+ */
+int accel_client_trim(struct accel_client *c, uint64_t off, uint64_t len);
+
 /* Frees an input block once the request's final completion was reaped. */
 void accel_client_free(struct accel_client *c, uint64_t off);
 

@@ -227,8 +227,9 @@ static int get_args(napi_env env, napi_value *argv, uint64_t arg[3])
 
 /* Request input: nothing, a string (encoded as UTF-8) or bytes. */
 struct input {
-	napi_value str; /* non-NULL: a string of len UTF-8 bytes */
-	const void *p;
+	napi_value str; /* non-NULL: a string of units UTF-16 units */
+	size_t units;
+	const void *p; /* or bytes: len of them at p */
 	size_t len;
 };
 
@@ -262,9 +263,13 @@ static int get_input(napi_env env, napi_value v, struct input *in)
 	if (t == napi_undefined || t == napi_null)
 		return 0;
 	if (t == napi_string) {
+		/*
+		 * The length in UTF-16 units costs nothing; the UTF-8 length
+		 * would be a pass over the string (stage_input()).
+		 */
 		in->str = v;
-		return napi_get_value_string_utf8(env, v, NULL, 0, &in->len) ==
-				       napi_ok ?
+		return napi_get_value_string_utf16(env, v, NULL, 0,
+						   &in->units) == napi_ok ?
 			       0 :
 			       -1;
 	}
@@ -307,6 +312,39 @@ static int get_input(napi_env env, napi_value v, struct input *in)
 }
 
 /*
+ * A string straight into a request block as UTF-8, in one pass when the
+ * worst case (3 bytes a UTF-16 unit) fits the arena: the block is then
+ * trimmed to what was written. Otherwise the exact size is measured first.
+ */
+static int stage_string(napi_env env, struct bridge *b, const struct input *in,
+			uint64_t *off, uint64_t *len)
+{
+	size_t worst = in->units * 3, n, w;
+	void *p;
+	int ret;
+
+	if (!in->units)
+		return 0;
+	ret = accel_client_alloc(b->c, worst + 1, off, &p);
+	if (ret == 0) {
+		napi_get_value_string_utf8(env, in->str, p, worst + 1, &w);
+		accel_client_trim(b->c, *off, w);
+		*len = w;
+		return 0;
+	}
+	if (ret != -ENOSPC && ret != -ACCEL_E_TOO_LARGE)
+		return ret;
+	napi_get_value_string_utf8(env, in->str, NULL, 0, &n);
+	/* napi writes a NUL after the string: one byte more. */
+	ret = accel_client_alloc(b->c, n + 1, off, &p);
+	if (ret < 0)
+		return ret;
+	napi_get_value_string_utf8(env, in->str, p, n + 1, &w);
+	*len = w;
+	return 0;
+}
+
+/*
  * Writes the input straight into a request block (the one copy of the
  * design). Returns 0 with *off set (0: no input), -ENOSPC when the arena is
  * full now, -ACCEL_E_TOO_LARGE when it never fits.
@@ -315,24 +353,19 @@ static int stage_input(napi_env env, struct bridge *b, const struct input *in,
 		       uint64_t *off, uint64_t *len)
 {
 	void *p;
-	size_t w;
 	int ret;
 
 	*off = 0;
 	*len = 0;
+	if (in->str)
+		return stage_string(env, b, in, off, len);
 	if (!in->len)
 		return 0;
-	/* napi writes a NUL after a string: one byte more. */
-	ret = accel_client_alloc(b->c, in->len + (in->str ? 1 : 0), off, &p);
+	ret = accel_client_alloc(b->c, in->len, off, &p);
 	if (ret < 0)
 		return ret;
-	if (in->str) {
-		napi_get_value_string_utf8(env, in->str, p, in->len + 1, &w);
-		*len = w;
-	} else {
-		memcpy(p, in->p, in->len);
-		*len = in->len;
-	}
+	memcpy(p, in->p, in->len);
+	*len = in->len;
 	return 0;
 }
 

@@ -68,6 +68,29 @@ test('echo of strings sends UTF-8 (non-ASCII, astral, lone surrogates)',
 	}
 });
 
+test('a string whose worst-case UTF-8 size exceeds the request arena',
+     async () => {
+	/*
+	 * A string goes in in one pass when 3 bytes a UTF-16 unit fit;
+	 * 600,000 units (1.8 MB worst case) in a 1 MiB arena take the
+	 * measured path, and the trimmed blocks of the fast path leave room.
+	 */
+	const small = await Engine.start({ reqSize: 1 << 20 });
+	try {
+		const ascii = 'ab'.repeat(300000);
+		assert.ok(small.echoSync(ascii).equals(Buffer.from(ascii)));
+		assert.ok((await small.echo(ascii)).equals(Buffer.from(ascii)));
+		const mixed = 'żółw 🐢 '.repeat(20000);
+		for (let i = 0; i < 50; i++)
+			assert.ok(small.echoSync(mixed).equals(Buffer.from(mixed)));
+		const over = 'x'.repeat((1 << 20) + 1);
+		assert.throws(() => small.echoSync(over),
+			      { code: 'EACCEL_TOO_LARGE' });
+	} finally {
+		await small.close();
+	}
+});
+
 test('echo of real files (node_modules, /usr/include)', async () => {
 	const files = realFiles();
 	assert.ok(files.length > 0);
