@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "accel_time.h"
+#include "bwrap_argv.h"
 #include "client.h"
 #include "exec_request.h"
 #include "hist.h"
@@ -149,43 +150,12 @@ static int run_posix(const char *const *argv, char *out, size_t cap)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/*
- * bubblewrap with the flags closest to the full policy: read-only root, the
- * work directory writable, new user/pid/ipc/uts namespaces (and the network
- * namespace when net), fresh /proc and /dev, new session, killed with its
- * parent. bwrap installs no seccomp filter or Landlock rules of its own.
- */
+/* bubblewrap with the flags closest to the full policy (bwrap_argv.h). */
 static int run_bwrap(const char *const *argv, int net, char *out, size_t cap)
 {
-	const char *a[40] = {
-		"/usr/bin/bwrap",
-		"--ro-bind",
-		"/",
-		"/",
-		"--bind",
-		workdir,
-		workdir,
-		"--dev",
-		"/dev",
-		"--proc",
-		"/proc",
-		"--unshare-user",
-		"--unshare-pid",
-		"--unshare-ipc",
-		"--unshare-uts",
-	};
-	int n = 15;
+	const char *a[40];
 
-	if (net)
-		a[n++] = "--unshare-net";
-	a[n++] = "--new-session";
-	a[n++] = "--die-with-parent";
-	a[n++] = "--chdir";
-	a[n++] = workdir;
-	a[n++] = "--";
-	for (int i = 0; argv[i]; i++)
-		a[n++] = argv[i];
-	a[n] = NULL;
+	accel_bwrap_argv(a, workdir, net, argv);
 	return run_posix(a, out, cap);
 }
 

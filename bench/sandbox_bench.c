@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "accel_time.h"
+#include "bwrap_argv.h"
 #include "sandbox.h"
 
 extern char **environ;
@@ -90,42 +91,12 @@ static int run_posix(const char *const *argv)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/*
- * bubblewrap with the closest flags to our full policy: read-only root,
- * one writable directory, new user/pid/ipc/uts (and optionally net)
- * namespaces, fresh /proc and /dev, new session, die with parent. It has
- * no seccomp or Landlock of its own here.
- */
+/* bubblewrap with the flags closest to the full policy (bwrap_argv.h). */
 static int run_bwrap(const char *const *argv, int net)
 {
 	const char *a[40];
-	int n = 0;
 
-	a[n++] = "/usr/bin/bwrap";
-	a[n++] = "--ro-bind";
-	a[n++] = "/";
-	a[n++] = "/";
-	a[n++] = "--bind";
-	a[n++] = workdir;
-	a[n++] = workdir;
-	a[n++] = "--dev";
-	a[n++] = "/dev";
-	a[n++] = "--proc";
-	a[n++] = "/proc";
-	a[n++] = "--unshare-user";
-	a[n++] = "--unshare-pid";
-	a[n++] = "--unshare-ipc";
-	a[n++] = "--unshare-uts";
-	if (net)
-		a[n++] = "--unshare-net";
-	a[n++] = "--new-session";
-	a[n++] = "--die-with-parent";
-	a[n++] = "--chdir";
-	a[n++] = workdir;
-	a[n++] = "--";
-	for (int i = 0; argv[i]; i++)
-		a[n++] = argv[i];
-	a[n] = NULL;
+	accel_bwrap_argv(a, workdir, net, argv);
 	return run_posix(a);
 }
 
