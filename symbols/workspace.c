@@ -9,8 +9,8 @@
  * sandbox (sandbox/sandbox.h): it may read the workspace, the system's
  * /usr and /lib (its binary and libraries) and nothing else; it may write
  * nothing but the temporary file it insists on making, which goes to a
- * private tmpfs on /tmp (or, for a workspace under /tmp, which that tmpfs
- * would hide, to an empty scratch directory we make and remove); no
+ * private tmpfs on /tmp (or, for a workspace or a ctags under /tmp, which
+ * that tmpfs would hide, to an empty scratch directory we make and remove); no
  * network; a timeout, an output budget and memory, file-size and CPU
  * limits per batch. The policy is compiled once per indexing run; the
  * layers in force are reported in the result.
@@ -682,8 +682,8 @@ static int box_open(struct ctags_box *bx, const char *ctags, const char *root,
 	bx->max_output = o->ctags_max_output ? o->ctags_max_output :
 					       CTAGS_MAX_OUTPUT;
 	pol.cpu_ms = bx->timeout_ms;
-	if (under(bx->root, "/tmp")) {
-		/* A private /tmp would hide the workspace itself. */
+	if (under(bx->root, "/tmp") || under(exedir, "/tmp")) {
+		/* A private /tmp would hide the workspace or ctags itself. */
 		snprintf(bx->tmpdir, sizeof(bx->tmpdir),
 			 "/tmp/accel-ctags-XXXXXX");
 		if (!mkdtemp(bx->tmpdir)) {
