@@ -7,34 +7,12 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { accel } = require('../testlib/helpers.js');
+const { killAndWait } = require('../testlib/keepup-helpers.js');
 const { codes } = accel;
 const { Engine, AccelError } = accel;
 const shared = require('../lib/keep-up/engine.js');
 
 const KEEPUP_ENGINE = require.resolve('../lib/keep-up/engine.js');
-
-/*
- * SIGKILL is asynchronous: wait (without turning the event loop, so no
- * death callback runs) until the engine is a zombie or gone. Bounded by a
- * number of 1 ms sleeps, not a time limit on the engine.
- */
-function killAndWait(pid) {
-	const fs = require('node:fs');
-	process.kill(pid, 'SIGKILL');
-	const cell = new Int32Array(new SharedArrayBuffer(4));
-	for (let i = 0; i < 10000; i++) {
-		let st;
-		try {
-			st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-		} catch {
-			return;
-		}
-		if (st.split(') ')[1][0] === 'Z')
-			return;
-		Atomics.wait(cell, 0, 0, 1);
-	}
-	assert.fail(`engine ${pid} survived SIGKILL`);
-}
 
 /* Runs src in a fresh node; the timeout only guards against a hang. */
 function runNode(src, env = {}) {

@@ -7,26 +7,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { gcUntil, REPO } = require('../testlib/helpers.js');
+const { killAndWait } = require('../testlib/keepup-helpers.js');
 const ku = require('agent-accel/keep-up');
 
 /* SIGKILL, then wait (without a loop turn) until the engine is gone. */
-function killAndWait(pid) {
-	process.kill(pid, 'SIGKILL');
-	const cell = new Int32Array(new SharedArrayBuffer(4));
-	for (let i = 0; i < 10000; i++) {
-		let st;
-		try {
-			st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-		} catch {
-			return;
-		}
-		if (st.split(') ')[1][0] === 'Z')
-			return;
-		Atomics.wait(cell, 0, 0, 1);
-	}
-	assert.fail(`engine ${pid} survived SIGKILL`);
-}
-
 function sym(name, kind, file, line, extra = {}) {
 	return { name, kind, file, line, column: 1, endLine: line, endColumn: 10,
 		 ...extra };

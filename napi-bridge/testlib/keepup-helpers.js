@@ -1,7 +1,7 @@
 'use strict';
-// Shared by the keepup-{exec,sandbox,storage} tests: the public keep-up
-// module (agent-accel/keep-up), /proc scans for
-// leftover processes, and the deterministic event payloads of the crash test.
+// Shared by the keepup-* tests: the public keep-up module
+// (agent-accel/keep-up), /proc scans for leftover processes, killing an
+// engine, and the deterministic event payloads of the crash test.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -77,5 +77,27 @@ function payload(i) {
 	return out;
 }
 
-module.exports = { keepUp, marker, procsWith, sleep, until, tmpDir,
+/*
+ * SIGKILL is asynchronous: wait (without turning the event loop, so no
+ * death callback runs) until the engine is a zombie or gone. Bounded by a
+ * number of 1 ms sleeps, not a time limit on the engine.
+ */
+function killAndWait(pid) {
+	process.kill(pid, 'SIGKILL');
+	const cell = new Int32Array(new SharedArrayBuffer(4));
+	for (let i = 0; i < 10000; i++) {
+		let st;
+		try {
+			st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+		} catch {
+			return;
+		}
+		if (st.split(') ')[1][0] === 'Z')
+			return;
+		Atomics.wait(cell, 0, 0, 1);
+	}
+	throw new Error(`engine ${pid} survived SIGKILL`);
+}
+
+module.exports = { keepUp, killAndWait, marker, procsWith, sleep, until, tmpDir,
 	payload };
