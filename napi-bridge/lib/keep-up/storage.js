@@ -21,15 +21,13 @@
 
 const path = require('node:path');
 const { typeError, rangeError } = require('../argerr');
+const { isBytes, bytesOf } = require('../ops/common');
 
+/* Event and checkpoint data are bytes, as keep-up's are (no strings). */
 function bytes(name, v) {
-	if (Buffer.isBuffer(v))
-		return v;
-	if (ArrayBuffer.isView(v))
-		return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-	if (v instanceof ArrayBuffer)
-		return Buffer.from(v);
-	throw typeError(`${name} must be a Buffer, TypedArray or ArrayBuffer`);
+	if (!isBytes(v))
+		throw typeError(`${name} must be a Buffer, TypedArray or ArrayBuffer`);
+	return bytesOf(v);
 }
 
 /* keep-up's key rules (no empty id, separator or parent traversal). */

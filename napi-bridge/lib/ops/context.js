@@ -22,6 +22,7 @@
  */
 
 const { typeError, rangeError } = require('../argerr');
+const { isBytes, checkData, bytesOf, byteLen, facade } = require('./common');
 const OP_CONTEXT = 'context';
 const OP_EVENTLOG = 'eventlog';
 
@@ -64,33 +65,6 @@ const MSG_NO_TRUNC = 4;
 const DEFAULT_MARKER = '\n[...]\n';
 /* A replay record's flag: the op stopped early, ask again from seq + 1. */
 const REPLAY_F_MORE = 1;
-
-function isBytes(v) {
-	return ArrayBuffer.isView(v) || v instanceof ArrayBuffer ||
-		v instanceof SharedArrayBuffer;
-}
-
-function checkData(name, v) {
-	if (typeof v !== 'string' && !isBytes(v))
-		throw typeError(`${name} must be a string, Buffer, TypedArray, ` +
-				'DataView or ArrayBuffer');
-}
-
-/* A Buffer over the bytes of v without copying (strings are encoded). */
-function bytesOf(v) {
-	if (typeof v === 'string')
-		return Buffer.from(v, 'utf8');
-	if (Buffer.isBuffer(v))
-		return v;
-	if (ArrayBuffer.isView(v))
-		return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-	return Buffer.from(v);
-}
-
-function byteLen(v) {
-	return typeof v === 'string' ? Buffer.byteLength(v, 'utf8') :
-		v.byteLength;
-}
 
 function checkOpts(opts) {
 	if (opts === undefined)
@@ -824,17 +798,6 @@ pair(EventLog.prototype, 'open', function (root, opts) {
 }, 1);
 
 /* ------------------------------------------------------------- install */
-
-function facade(map, Cls) {
-	return function () {
-		let f = map.get(this);
-		if (!f) {
-			f = new Cls(this);
-			map.set(this, f);
-		}
-		return f;
-	};
-}
 
 function install(Engine) {
 	const proto = Engine.prototype;

@@ -14,6 +14,7 @@
  */
 
 const { typeError } = require('../argerr');
+const { checkData, bytesOf, byteLen } = require('./common');
 const ALGORITHMS = { myers: 0, minimal: 1, patience: 2, histogram: 3 };
 const WS = { all: 1 << 0, amount: 1 << 1, eol: 1 << 2 };
 const F_IGNORE_CR_EOL = 1 << 3;
@@ -32,31 +33,6 @@ const MERGE_STYLES = { merge: 0, diff3: 1 };
 const MERGE_FAVOR = { none: 0, ours: 1, theirs: 2, union: 3 };
 const NL = 0x0a;
 const TWO32 = 2 ** 32;
-
-function isText(v) {
-	return typeof v === 'string' || ArrayBuffer.isView(v) ||
-		v instanceof ArrayBuffer;
-}
-
-/* Bytes of a string / view / ArrayBuffer, without copying views. */
-function bytesOf(v) {
-	if (typeof v === 'string')
-		return Buffer.from(v, 'utf8');
-	if (v instanceof ArrayBuffer)
-		return Buffer.from(v);
-	return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}
-
-function byteLen(v) {
-	return typeof v === 'string' ? Buffer.byteLength(v, 'utf8') :
-		v.byteLength;
-}
-
-function checkText(name, v) {
-	if (!isText(v))
-		throw typeError(`${name} must be a string, Buffer, TypedArray, ` +
-			'DataView or ArrayBuffer');
-}
 
 /* Concatenates parts (strings or bytes) into one Buffer; returns the lengths. */
 function pack(parts) {
@@ -109,8 +85,8 @@ function checkSignal(opts) {
 
 /* Packs a diff request: { input, args, a, b, format, strings }. */
 function diffRequest(a, b, opts) {
-	checkText('a', a);
-	checkText('b', b);
+	checkData('a', a);
+	checkData('b', b);
 	checkOptsObject(opts);
 	checkOneOf('algorithm', opts.algorithm, ALGORITHMS);
 	checkOneOf('ignoreWhitespace', opts.ignoreWhitespace, WS);
@@ -376,8 +352,8 @@ class Utf16Cursor {
 }
 
 function wordsRequest(a, b, opts) {
-	checkText('a', a);
-	checkText('b', b);
+	checkData('a', a);
+	checkData('b', b);
 	checkOptsObject(opts);
 	checkOneOf('mode', opts.mode, { words: 1, chars: 1 });
 	const { buf, lens } = pack([a, b]);
@@ -466,8 +442,8 @@ class WordDiff {
 /* ---- applyPatch ---- */
 
 function applyRequest(text, patch, opts) {
-	checkText('text', text);
-	checkText('patch', patch);
+	checkData('text', text);
+	checkData('patch', patch);
 	checkOptsObject(opts);
 	checkInt('fuzz', opts.fuzz, 0, 999);
 	checkInt('file', opts.file, 0, 0xffffffff);
@@ -529,9 +505,9 @@ function decodeApply(req, buf, lib) {
 /* ---- merge3 ---- */
 
 function mergeRequest(base, ours, theirs, opts) {
-	checkText('base', base);
-	checkText('ours', ours);
-	checkText('theirs', theirs);
+	checkData('base', base);
+	checkData('ours', ours);
+	checkData('theirs', theirs);
 	checkOptsObject(opts);
 	checkOneOf('style', opts.style, MERGE_STYLES);
 	checkOneOf('favor', opts.favor, MERGE_FAVOR);

@@ -13,6 +13,7 @@
  */
 
 const { typeError } = require('../argerr');
+const { checkData, bytesOf } = require('./common');
 const MAGIC = 0x51525841; /* "AXRQ" */
 const VERSION = 1;
 const HDR = 272;
@@ -141,17 +142,12 @@ function envList(name, env) {
 	return out;
 }
 
-function bytesOf(name, v) {
+/* An optional byte input: absent is empty. */
+function optBytes(name, v) {
 	if (v === undefined || v === null)
 		return Buffer.alloc(0);
-	if (typeof v === 'string')
-		return Buffer.from(v, 'utf8');
-	if (ArrayBuffer.isView(v))
-		return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-	if (v instanceof ArrayBuffer)
-		return Buffer.from(v);
-	throw typeError(`${name} must be a string, Buffer, TypedArray or ` +
-		'ArrayBuffer');
+	checkData(name, v);
+	return bytesOf(v);
 }
 
 /* Builds the request block (docs/ops.md, "exec (16)"). Throws TypeErrors. */
@@ -207,8 +203,8 @@ function encodeExec(o) {
 		strvParts(argv),
 		strvParts(envList('baseEnv', baseEnv)),
 		strvParts(envList('env', o.env)),
-		{ raw: bytesOf('cwd', o.cwd), count: 0 },
-		{ raw: bytesOf('stdin', o.stdin), count: 0 },
+		{ raw: optBytes('cwd', o.cwd), count: 0 },
+		{ raw: optBytes('stdin', o.stdin), count: 0 },
 	];
 	let total = HDR;
 	for (const s of sects) {

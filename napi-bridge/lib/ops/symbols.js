@@ -18,6 +18,7 @@
  */
 
 const { typeError, rangeError } = require('../argerr');
+const { facade } = require('./common');
 const OP = 'symbols';
 
 const CMD_UPSERT = 1;
@@ -629,17 +630,6 @@ defPair(IP, 'dependencies', 1, walk(WHICH.dependencies));
 defPair(IP, 'dependents', 1, walk(WHICH.dependents));
 /* cycles(file) -> [{file, depth}]: the other files on an import cycle with it. */
 defPair(IP, 'cycles', 1, walk(WHICH.cycle));
-
-function facade(map, Cls) {
-	return function () {
-		let f = map.get(this);
-		if (!f) {
-			f = new Cls(this);
-			map.set(this, f);
-		}
-		return f;
-	};
-}
 
 function install(Engine) {
 	Object.defineProperty(Engine.prototype, 'symbols', {
