@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { accel } = require('../testlib/helpers.js');
+const { accel, waitExited } = require('../testlib/helpers.js');
 const { killAndWait } = require('../testlib/keepup-helpers.js');
 const { codes } = accel;
 const { Engine, AccelError } = accel;
@@ -184,15 +184,5 @@ test('a script using the shared engine exits by itself, and so does its engine',
 	assert.equal(r.status, 0, r.stderr);
 	const pid = Number(r.stdout.trim());
 	assert.ok(pid > 0);
-	const fs = require('node:fs');
-	const gone = () => {
-		try {
-			return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] === 'Z';
-		} catch {
-			return true;
-		}
-	};
-	for (let i = 0; i < 2000 && !gone(); i++)
-		await new Promise((res) => setTimeout(res, 5));
-	assert.ok(gone(), `engine ${pid} still running`);
+	assert.ok(await waitExited(pid), `engine ${pid} still running`);
 });

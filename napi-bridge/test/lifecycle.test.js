@@ -3,7 +3,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { accel, gcUntil, tick } = require('../testlib/helpers.js');
+const { accel, gcUntil, tick, waitExited } = require('../testlib/helpers.js');
 const { Engine, AccelError, AbortError } = accel;
 
 function isCode(code) {
@@ -237,7 +237,6 @@ test('an Engine in a worker thread: terminate() with calls pending is clean',
 test('an idle Engine does not keep the process alive, and its engine exits with it',
      async () => {
 	const { spawnSync } = require('node:child_process');
-	const fs = require('node:fs');
 	const src = `
 		const { Engine } = require(${JSON.stringify(require.resolve('../lib/index.js'))});
 		Engine.start().then(async (e) => {
@@ -253,14 +252,5 @@ test('an idle Engine does not keep the process alive, and its engine exits with 
 	assert.ok(pid > 0);
 	// The engine saw EOF on its socket: it exits (or is a zombie awaiting
 	// its new parent's wait).
-	const gone = () => {
-		try {
-			return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] === 'Z';
-		} catch {
-			return true;
-		}
-	};
-	for (let i = 0; i < 2000 && !gone(); i++)
-		await new Promise((res) => setTimeout(res, 5));
-	assert.ok(gone(), `engine ${pid} still running`);
+	assert.ok(await waitExited(pid), `engine ${pid} still running`);
 });

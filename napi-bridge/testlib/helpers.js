@@ -51,4 +51,22 @@ function realFiles() {
 	return cands.filter((f) => fs.existsSync(f));
 }
 
-module.exports = { accel, getGc, tick, gcUntil, realFiles, REPO };
+/* True once pid has exited: gone, or a zombie awaiting its parent's wait. */
+function exited(pid) {
+	try {
+		return fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+			.split(') ')[1][0] === 'Z';
+	} catch {
+		return true;
+	}
+}
+
+/* Waits (turning the event loop) until pid has exited; false if it hasn't. */
+async function waitExited(pid, tries = 2000) {
+	for (let i = 0; i < tries && !exited(pid); i++)
+		await new Promise((res) => setTimeout(res, 5));
+	return exited(pid);
+}
+
+module.exports = { accel, getGc, tick, gcUntil, realFiles, REPO, exited,
+		   waitExited };

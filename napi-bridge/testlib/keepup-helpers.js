@@ -6,6 +6,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { exited } = require('./helpers.js');
 
 /* The public module, as a keep-up runtime requires it. */
 function keepUp() {
@@ -85,18 +86,10 @@ function payload(i) {
 function killAndWait(pid) {
 	process.kill(pid, 'SIGKILL');
 	const cell = new Int32Array(new SharedArrayBuffer(4));
-	for (let i = 0; i < 10000; i++) {
-		let st;
-		try {
-			st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-		} catch {
-			return;
-		}
-		if (st.split(') ')[1][0] === 'Z')
-			return;
+	for (let i = 0; i < 10000 && !exited(pid); i++)
 		Atomics.wait(cell, 0, 0, 1);
-	}
-	throw new Error(`engine ${pid} survived SIGKILL`);
+	if (!exited(pid))
+		throw new Error(`engine ${pid} survived SIGKILL`);
 }
 
 module.exports = { keepUp, killAndWait, marker, procsWith, sleep, until, tmpDir,
