@@ -544,10 +544,10 @@ static int same_sides(const struct pline *pl, const uint32_t *oi, uint32_t no,
 	return 1;
 }
 
-static int put_line(struct dbuf *o, const char *p, uint32_t len, int nl,
+static int put_line(struct accel_buf *o, const char *p, uint32_t len, int nl,
 		    int crlf)
 {
-	if (accel__dbuf_reserve(o, (size_t)len + 2))
+	if (accel_buf_reserve(o, (size_t)len + 2))
 		return -ENOMEM;
 	memcpy(o->p + o->len, p, len);
 	o->len += len;
@@ -567,7 +567,7 @@ int accel_patch_apply(const struct accel_patch *p, uint32_t file,
 	struct accel_patch_apply_opts opts = { .fuzz = -1 };
 	const struct pfile *pf;
 	struct tfile t = { 0 };
-	struct dbuf o = { 0 };
+	struct accel_buf o = { 0 };
 	uint32_t *oldidx = NULL, *newidx = NULL, maxn = 0, copied = 0;
 	uint32_t out_lines = 0;
 	long delta = 0, lo = 0;
@@ -700,8 +700,8 @@ int accel_patch_apply(const struct accel_patch *p, uint32_t file,
 			for (uint32_t k = 0; k < hk->n; k++)
 				if (pl[k].tag != del)
 					last_keep = k;
-			if (accel__dbuf_put(&o, text + t.off[copied],
-					    t.off[start] - t.off[copied]))
+			if (accel_buf_put(&o, text + t.off[copied],
+					  t.off[start] - t.off[copied]))
 				goto out;
 			out_lines += (uint32_t)start - copied;
 			copied = (uint32_t)start;
@@ -723,7 +723,7 @@ int accel_patch_apply(const struct accel_patch *p, uint32_t file,
 					 * of the file does not exist. */
 					if (copied >= t.n)
 						continue;
-					if (accel__dbuf_put(
+					if (accel_buf_put(
 						    &o, text + t.off[copied],
 						    t.off[copied + 1] -
 							    t.off[copied]))
@@ -751,8 +751,8 @@ int accel_patch_apply(const struct accel_patch *p, uint32_t file,
 			 * lines after it gets one.
 			 */
 			if (copied < t.n && o.len && o.p[o.len - 1] != '\n' &&
-			    accel__dbuf_put(&o, t.crlf ? "\r\n" : "\n",
-					    t.crlf ? 2 : 1))
+			    accel_buf_put(&o, t.crlf ? "\r\n" : "\n",
+					  t.crlf ? 2 : 1))
 				goto out;
 			hr->offset = (int32_t)(where - pre - stated0);
 			hr->fuzz = ACCEL_MAX(pre, suf);
@@ -764,9 +764,9 @@ int accel_patch_apply(const struct accel_patch *p, uint32_t file,
 		}
 	}
 	if (copied < t.n &&
-	    accel__dbuf_put(&o, text + t.off[copied], len - t.off[copied]))
+	    accel_buf_put(&o, text + t.off[copied], len - t.off[copied]))
 		goto out;
-	if (!o.p && accel__dbuf_reserve(&o, 1))
+	if (!o.p && accel_buf_reserve(&o, 1))
 		goto out;
 	res->text = o.p;
 	res->text_len = o.len;

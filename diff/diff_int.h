@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "accel_buf.h"
 #include "diff.h"
 
 struct dfile {
@@ -101,14 +102,5 @@ int accel__diff_hunks_build(const struct denv *env, const struct dchange *ch,
 /* unified.c: git's hunk grouping, shared by the hunk buffer. */
 long accel__diff_next_hunk(const struct dchange *ch, long n, long first,
 			   long ctx, long interhunk, long *last);
-
-/* Growable output buffer. */
-struct dbuf {
-	char *p;
-	size_t len, cap;
-};
-
-int accel__dbuf_reserve(struct dbuf *b, size_t extra);
-int accel__dbuf_put(struct dbuf *b, const void *p, size_t n);
 
 #endif

@@ -301,37 +301,37 @@ static int cr_needed(const struct side *s1, const struct side *s2,
 	return cr < 0 ? 0 : cr;
 }
 
-static int copy_recs(struct dbuf *o, const struct dfile *f, long i, long n,
+static int copy_recs(struct accel_buf *o, const struct dfile *f, long i, long n,
 		     int needs_cr, int add_nl)
 {
 	uint32_t last;
 
 	if (n < 1)
 		return 0;
-	if (accel__dbuf_put(o, rec_ptr(f, (uint32_t)i),
-			    f->off[i + n] - f->off[i]))
+	if (accel_buf_put(o, rec_ptr(f, (uint32_t)i),
+			  f->off[i + n] - f->off[i]))
 		return -ENOMEM;
 	last = rec_len(f, (uint32_t)(i + n - 1));
 	if (add_nl && (last == 0 ||
 		       rec_ptr(f, (uint32_t)(i + n - 1))[last - 1] != '\n')) {
-		if (needs_cr && accel__dbuf_put(o, "\r", 1))
+		if (needs_cr && accel_buf_put(o, "\r", 1))
 			return -ENOMEM;
-		if (accel__dbuf_put(o, "\n", 1))
+		if (accel_buf_put(o, "\n", 1))
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static int marker(struct dbuf *o, char c, uint32_t size, const char *label,
+static int marker(struct accel_buf *o, char c, uint32_t size, const char *label,
 		  int needs_cr)
 {
-	if (accel__dbuf_reserve(o, size + (label ? strlen(label) : 0) + 3))
+	if (accel_buf_reserve(o, size + (label ? strlen(label) : 0) + 3))
 		return -ENOMEM;
 	memset(o->p + o->len, c, size);
 	o->len += size;
 	if (label) {
 		o->p[o->len++] = ' ';
-		accel__dbuf_put(o, label, strlen(label));
+		accel_buf_put(o, label, strlen(label));
 	}
 	if (needs_cr)
 		o->p[o->len++] = '\r';
@@ -341,7 +341,7 @@ static int marker(struct dbuf *o, char c, uint32_t size, const char *label,
 
 static int fill(const struct side *s1, const struct side *s2,
 		const struct accel_merge_opts *opts, struct xmv *mv,
-		struct dbuf *o, int *conflicts)
+		struct accel_buf *o, int *conflicts)
 {
 	const struct dfile *ours = &s1->env.f2, *theirs = &s2->env.f2;
 	uint32_t msize = opts->marker_size ? opts->marker_size : 7;
@@ -397,7 +397,7 @@ int accel_merge3(const char *base, size_t base_len, const char *ours,
 	struct accel_merge_opts opts = { 0 };
 	struct side s1 = { 0 }, s2 = { 0 };
 	struct xmv mv = { 0 };
-	struct dbuf o = { 0 };
+	struct accel_buf o = { 0 };
 	int ret, conflicts = 0;
 
 	*out = NULL;
@@ -426,9 +426,9 @@ int accel_merge3(const char *base, size_t base_len, const char *ours,
 		const char *src = !s1.n ? theirs : ours;
 		size_t len = !s1.n ? theirs_len : ours_len;
 
-		ret = accel__dbuf_put(&o, src, len);
+		ret = accel_buf_put(&o, src, len);
 		if (!ret && !o.p)
-			ret = accel__dbuf_reserve(&o, 1);
+			ret = accel_buf_reserve(&o, 1);
 		goto done;
 	}
 	ret = collect(&s1, &s2, opts.flags, &mv);
@@ -445,7 +445,7 @@ int accel_merge3(const char *base, size_t base_len, const char *ours,
 	if (!ret)
 		ret = fill(&s1, &s2, &opts, &mv, &o, &conflicts);
 	if (!ret && !o.p)
-		ret = accel__dbuf_reserve(&o, 1);
+		ret = accel_buf_reserve(&o, 1);
 done:
 	accel_free(mv.v);
 	accel_free(s2.ch);

@@ -11,35 +11,6 @@
 #include "accel_err.h"
 #include "diff_int.h"
 
-int accel__dbuf_reserve(struct dbuf *b, size_t extra)
-{
-	size_t cap;
-	char *p;
-
-	if (b->len + extra <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 256;
-	while (cap < b->len + extra)
-		cap *= 2;
-	p = accel_realloc(b->p, cap);
-	if (!p)
-		return -ENOMEM;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-int accel__dbuf_put(struct dbuf *b, const void *p, size_t n)
-{
-	if (!n)
-		return 0;
-	if (accel__dbuf_reserve(b, n))
-		return -ENOMEM;
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
 int accel__diff_run(struct denv *env, uint32_t algorithm)
 {
 	uint32_t n1 = env->f1.nrec, n2 = env->f2.nrec;
@@ -207,15 +178,15 @@ static char *put_range(char *p, uint32_t s, uint32_t c)
 	return p;
 }
 
-static int put_lines(struct dbuf *o, const struct dfile *f, char tag,
+static int put_lines(struct accel_buf *o, const struct dfile *f, char tag,
 		     uint32_t s, uint32_t e)
 {
 	static const char nonl[] = "\n\\ No newline at end of file\n";
 
 	if (s >= e)
 		return 0;
-	if (accel__dbuf_reserve(o, (size_t)(f->off[e] - f->off[s]) +
-					   (size_t)(e - s) + sizeof(nonl)))
+	if (accel_buf_reserve(o, (size_t)(f->off[e] - f->off[s]) +
+					 (size_t)(e - s) + sizeof(nonl)))
 		return -ENOMEM;
 	for (uint32_t i = s; i < e; i++) {
 		uint32_t len = rec_len(f, i);
@@ -232,22 +203,22 @@ static int put_lines(struct dbuf *o, const struct dfile *f, char tag,
 	return 0;
 }
 
-static int put_header(struct dbuf *o, const struct accel_diff_opts *opts)
+static int put_header(struct accel_buf *o, const struct accel_diff_opts *opts)
 {
 	const char *a = opts->a_path, *b = opts->b_path;
 	int dn;
 
 	if (!a || !b)
 		return 0;
-	if (accel__dbuf_reserve(o, strlen(a) + strlen(b) + 16))
+	if (accel_buf_reserve(o, strlen(a) + strlen(b) + 16))
 		return -ENOMEM;
 	dn = !strcmp(a, "/dev/null");
-	accel__dbuf_put(o, dn ? "--- " : "--- a/", dn ? 4 : 6);
-	accel__dbuf_put(o, a, strlen(a));
+	accel_buf_put(o, dn ? "--- " : "--- a/", dn ? 4 : 6);
+	accel_buf_put(o, a, strlen(a));
 	dn = !strcmp(b, "/dev/null");
-	accel__dbuf_put(o, dn ? "\n+++ " : "\n+++ b/", dn ? 5 : 7);
-	accel__dbuf_put(o, b, strlen(b));
-	accel__dbuf_put(o, "\n", 1);
+	accel_buf_put(o, dn ? "\n+++ " : "\n+++ b/", dn ? 5 : 7);
+	accel_buf_put(o, b, strlen(b));
+	accel_buf_put(o, "\n", 1);
 	return 0;
 }
 
@@ -289,7 +260,7 @@ static void find_func(const struct dfile *f, long start, long limit,
 
 static int write_text(const struct denv *env, const struct dchange *ch, long n,
 		      long ctx, long interhunk,
-		      const struct accel_diff_opts *opts, struct dbuf *o)
+		      const struct accel_diff_opts *opts, struct accel_buf *o)
 {
 	const struct dfile *f1 = &env->f1, *f2 = &env->f2;
 	long first = 0, last, func_prev = -1;
@@ -327,7 +298,7 @@ static int write_text(const struct denv *env, const struct dchange *ch, long n,
 			}
 		}
 		*p++ = '\n';
-		if (accel__dbuf_put(o, hdr, (size_t)(p - hdr)))
+		if (accel_buf_put(o, hdr, (size_t)(p - hdr)))
 			return -ENOMEM;
 		/* Context comes from b, as git emits it (it matters when
 		 * whitespace is ignored). */
@@ -352,7 +323,7 @@ static int binary_result(const char *a, size_t alen, const char *b, size_t blen,
 			 const struct accel_diff_opts *opts,
 			 struct accel_diff_result *res)
 {
-	struct dbuf o = { 0 };
+	struct accel_buf o = { 0 };
 	int ret = 0;
 
 	res->binary = 1;
@@ -362,29 +333,29 @@ static int binary_result(const char *a, size_t alen, const char *b, size_t blen,
 		int dna = pa && !strcmp(pa, "/dev/null");
 		int dnb = pb && !strcmp(pb, "/dev/null");
 
-		ret |= accel__dbuf_put(&o, "Binary files ", 13);
+		ret |= accel_buf_put(&o, "Binary files ", 13);
 		/* Without paths the sides are just "a" and "b". */
-		ret |= accel__dbuf_put(&o,
-				       dna ? "" :
-				       pa  ? "a/" :
-					     "a",
-				       dna ? 0 :
-				       pa  ? 2 :
-					     1);
-		ret |= accel__dbuf_put(&o, pa ? pa : "", pa ? strlen(pa) : 0);
-		ret |= accel__dbuf_put(&o, " and ", 5);
-		ret |= accel__dbuf_put(&o,
-				       dnb ? "" :
-				       pb  ? "b/" :
-					     "b",
-				       dnb ? 0 :
-				       pb  ? 2 :
-					     1);
-		ret |= accel__dbuf_put(&o, pb ? pb : "", pb ? strlen(pb) : 0);
-		ret |= accel__dbuf_put(&o, " differ\n", 8);
+		ret |= accel_buf_put(&o,
+				     dna ? "" :
+				     pa	 ? "a/" :
+					   "a",
+				     dna ? 0 :
+				     pa	 ? 2 :
+					   1);
+		ret |= accel_buf_put(&o, pa ? pa : "", pa ? strlen(pa) : 0);
+		ret |= accel_buf_put(&o, " and ", 5);
+		ret |= accel_buf_put(&o,
+				     dnb ? "" :
+				     pb	 ? "b/" :
+					   "b",
+				     dnb ? 0 :
+				     pb	 ? 2 :
+					   1);
+		ret |= accel_buf_put(&o, pb ? pb : "", pb ? strlen(pb) : 0);
+		ret |= accel_buf_put(&o, " differ\n", 8);
 	}
 	if (!(opts->flags & ACCEL_DIFF_NO_TEXT)) {
-		if (ret || accel__dbuf_reserve(&o, 1)) {
+		if (ret || accel_buf_reserve(&o, 1)) {
 			accel_free(o.p);
 			return -ENOMEM;
 		}
@@ -402,7 +373,7 @@ int accel_diff(const char *a, size_t alen, const char *b, size_t blen,
 	struct accel_diff_opts opts = { 0 };
 	struct denv env;
 	struct dchange *ch = NULL;
-	struct dbuf o = { 0 };
+	struct accel_buf o = { 0 };
 	long n, ctx, first = 0, last;
 	int ret, binary = 0;
 
@@ -451,14 +422,14 @@ int accel_diff(const char *a, size_t alen, const char *b, size_t blen,
 		first = last + 1;
 	}
 	if (!binary && !(opts.flags & ACCEL_DIFF_NO_TEXT)) {
-		if (accel__dbuf_reserve(&o, 4096) ||
+		if (accel_buf_reserve(&o, 4096) ||
 		    (ret = write_text(&env, ch, n, ctx, opts.interhunk, &opts,
 				      &o))) {
 			ret = -ENOMEM;
 			goto err_env;
 		}
 		/* NUL-terminated for C callers (not counted in text_len). */
-		if (accel__dbuf_reserve(&o, 1)) {
+		if (accel_buf_reserve(&o, 1)) {
 			ret = -ENOMEM;
 			goto err_env;
 		}

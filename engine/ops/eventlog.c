@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "accel_alloc.h"
+#include "accel_buf.h"
 #include "accel_err.h"
 #include "accel_le.h"
 #include "context.h"
@@ -124,9 +125,10 @@ static int clamp_res(int64_t n)
 }
 
 struct replay_buf {
-	uint8_t *p;
-	size_t len, cap, max;
+	struct accel_buf b;
+	size_t max;
 	size_t last;	  /* offset of the last record collected */
+	int64_t count;	  /* records collected */
 	uint64_t big_seq; /* an event too large for any reply, or 0 */
 	size_t big_len;
 };
@@ -136,42 +138,35 @@ struct replay_buf {
 
 /*
  * Appends {u64 seq, u32 len, u32 flags, bytes, pad to 8}. Once the next
- * record would pass b->max it stops the replay and flags the last record
+ * record would pass r->max it stops the replay and flags the last record
  * collected with REPLAY_F_MORE; when there is none, the event alone is too
  * large for a reply and is remembered for the error.
  */
 static int replay_cb(void *arg, uint64_t seq, const void *data, size_t len)
 {
-	struct replay_buf *b = arg;
+	struct replay_buf *r = arg;
 	size_t need = 16 + ((len + 7) & ~(size_t)7);
+	char *p;
 
-	if (len > UINT32_MAX || b->len + need > b->max) {
-		if (b->len) {
-			accel_put_le32(b->p + b->last + 12, REPLAY_F_MORE);
+	if (len > UINT32_MAX || r->b.len + need > r->max) {
+		if (r->b.len) {
+			accel_put_le32(r->b.p + r->last + 12, REPLAY_F_MORE);
 		} else {
-			b->big_seq = seq;
-			b->big_len = len;
+			r->big_seq = seq;
+			r->big_len = len;
 		}
 		return 1;
 	}
-	if (b->len + need > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 65536;
-		uint8_t *p;
-
-		while (cap < b->len + need)
-			cap *= 2;
-		p = accel_realloc(b->p, cap);
-		if (!p)
-			return -ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	accel_put_le64(b->p + b->len, seq);
-	memset(b->p + b->len + 8, 0, need - 8);
-	accel_put_le32(b->p + b->len + 8, (uint32_t)len);
-	memcpy(b->p + b->len + 16, data, len);
-	b->last = b->len;
-	b->len += need;
+	if (accel_buf_reserve(&r->b, need))
+		return -ENOMEM;
+	p = r->b.p + r->b.len;
+	accel_put_le64(p, seq);
+	memset(p + 8, 0, need - 8);
+	accel_put_le32(p + 8, (uint32_t)len);
+	memcpy(p + 16, data, len);
+	r->last = r->b.len;
+	r->b.len += need;
+	r->count++;
 	return 0;
 }
 
@@ -254,40 +249,34 @@ static int journal_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 	case J_REPLAY: {
 		/* Half the result arena, at most 256 MiB: the rest is others'. */
 		size_t max = accel_op_result_limit(ctx) / 2;
-		struct replay_buf b = { 0 };
+		struct replay_buf r = { 0 };
 		int64_t n;
 
-		b.max = max < (256u << 20) ? max : 256u << 20;
+		r.max = max < (256u << 20) ? max : 256u << 20;
 		n = accel_context_journal_replay(
-			j, z, req->arg[2], req->arg[0] >> 8, replay_cb, &b);
+			j, z, req->arg[2], req->arg[0] >> 8, replay_cb, &r);
 
-		/*
-		 * A positive n is a count or replay_cb's 1 ("full": what was
-		 * collected stands); count the records either way.
-		 */
+		/* n >= 0: the journal's count, or replay_cb's 1 ("full"). */
 		if (n >= 0) {
-			int64_t cnt = 0;
-
-			for (size_t off = 0; off < b.len; cnt++)
-				off += 16 +
-				       ((accel_le32(b.p + off + 8) + 7u) & ~7u);
-			ret = b.len ? accel_op_result_copy(ctx, b.p, b.len) : 0;
+			ret = r.b.len ? accel_op_result_copy(ctx, r.b.p,
+							     r.b.len) :
+					0;
 			if (ret >= 0)
-				ret = clamp_res(cnt);
+				ret = clamp_res(r.count);
 		} else {
 			ret = (int)n;
 		}
-		if (b.big_seq) {
+		if (r.big_seq) {
 			ret = -ACCEL_E_TOO_LARGE;
 			accel_op_error_detail(
 				ctx,
 				"event %llu is %zu bytes; one reply carries at "
 				"most %zu (half the session's result arena): "
 				"open the session with a larger result arena",
-				(unsigned long long)b.big_seq, b.big_len,
-				b.max);
+				(unsigned long long)r.big_seq, r.big_len,
+				r.max);
 		}
-		accel_free(b.p);
+		accel_free(r.b.p);
 		break;
 	}
 	case J_PRUNE: {
