@@ -33,6 +33,7 @@
 #include <xxhash.h>
 
 #include "accel_alloc.h"
+#include "accel_buf.h"
 #include "accel_compiler.h"
 #include "accel_err.h"
 #include "accel_le.h"
@@ -44,51 +45,21 @@
 #define BLK_FILE     1
 #define BLK_IMPORTS  2
 
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static int buf_room(struct buf *b, size_t n)
+static int buf_u32(struct accel_buf *b, uint32_t v)
 {
-	if (b->len + n > b->cap) {
-		size_t c = b->cap ? b->cap : 1 << 16;
-		uint8_t *p;
-
-		while (c < b->len + n)
-			c *= 2;
-		p = accel_realloc(b->p, c);
-		if (!p)
-			return -ENOMEM;
-		b->p = p;
-		b->cap = c;
-	}
-	return 0;
+	return accel_buf_put(b, &v, 4);
 }
 
-static int buf_put(struct buf *b, const void *d, size_t n)
-{
-	if (buf_room(b, n))
-		return -ENOMEM;
-	memcpy(b->p + b->len, d, n);
-	b->len += n;
-	return 0;
-}
-
-static int buf_u32(struct buf *b, uint32_t v)
-{
-	return buf_put(b, &v, 4);
-}
-
-static int buf_pad(struct buf *b)
+static int buf_pad(struct accel_buf *b)
 {
 	static const uint8_t z[8];
 
-	return buf_put(b, z, ACCEL_ALIGN_UP(b->len, (size_t)8) - b->len);
+	return accel_buf_put(b, z, ACCEL_ALIGN_UP(b->len, (size_t)8) - b->len);
 }
 
 /* Re-encodes one file of the index as an upsert buffer block. */
-static int save_file(struct accel_symbols *idx, uint32_t fid, struct buf *b)
+static int save_file(struct accel_symbols *idx, uint32_t fid,
+		     struct accel_buf *b)
 {
 	const struct file_ext *f = &idx->fx[fid];
 	uint64_t strings = intern_len(&idx->files, fid);
@@ -119,7 +90,7 @@ static int save_file(struct accel_symbols *idx, uint32_t fid, struct buf *b)
 	h.path_off = 0;
 	h.path_len = intern_len(&idx->files, fid);
 	start = b->len;
-	if (buf_room(b, sizeof(h) + f->nslots * 48ull + strings))
+	if (accel_buf_reserve(b, sizeof(h) + f->nslots * 48ull + strings))
 		return -ENOMEM;
 	memcpy(b->p + start, &h, sizeof(h));
 	rec0 = start + sizeof(h);
@@ -161,7 +132,7 @@ static int save_file(struct accel_symbols *idx, uint32_t fid, struct buf *b)
 }
 
 struct imp_arg {
-	struct buf *b;
+	struct accel_buf *b;
 	uint32_t n;
 };
 
@@ -178,10 +149,11 @@ static int save_imports(void *arg, const char *file, uint32_t flen,
 		return -ACCEL_E_SYM_TOO_MANY;
 	if (buf_u32(a->b, BLK_IMPORTS) || buf_u32(a->b, (uint32_t)len) ||
 	    buf_u32(a->b, flen) || buf_u32(a->b, n) ||
-	    buf_put(a->b, file, flen))
+	    accel_buf_put(a->b, file, flen))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
-		if (buf_u32(a->b, lens[i]) || buf_put(a->b, imp[i], lens[i]))
+		if (buf_u32(a->b, lens[i]) ||
+		    accel_buf_put(a->b, imp[i], lens[i]))
 			return -ENOMEM;
 	a->n++;
 	return buf_pad(a->b);
@@ -189,7 +161,7 @@ static int save_imports(void *arg, const char *file, uint32_t flen,
 
 int accel_symbols_save(struct accel_symbols *idx, const char *path)
 {
-	struct buf b = { 0 };
+	struct accel_buf b = { 0 };
 	struct imp_arg ia = { &b, 0 };
 	uint32_t nfiles = 0;
 	uint64_t sum;
@@ -200,7 +172,7 @@ int accel_symbols_save(struct accel_symbols *idx, const char *path)
 	if (!idx || !path ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ACCEL_E_BAD_ARG;
-	if (buf_room(&b, SNAP_HDR))
+	if (accel_buf_reserve(&b, SNAP_HDR))
 		return -ENOMEM;
 	memset(b.p, 0, SNAP_HDR);
 	b.len = SNAP_HDR;
