@@ -40,9 +40,7 @@ struct accel_client {
 	struct accel_ring *cq; /* l.cq_count views */
 	uint32_t cq_next;      /* round-robin start of the next reap */
 	struct accel_bell *engine_bell, *client_bell;
-	uint64_t spin_ns;  /* the most a wait spins */
-	uint64_t spin_eff; /* what the next wait spins (adapts) */
-	uint32_t waits;	   /* every SPIN_PROBE-th wait spins spin_ns */
+	struct accel_spin spin; /* before a wait sleeps (adapts) */
 	/* Releases that did not fit in the release ring yet. */
 	uint64_t *pend;
 	size_t npend, cap_pend;
@@ -146,8 +144,7 @@ int accel_client_attach(int sock, pid_t child,
 	c->sock = sock;
 	c->child = child;
 	c->evfd = -1;
-	c->spin_ns = o->spin_ns ? o->spin_ns : 50000;
-	c->spin_eff = c->spin_ns;
+	accel_spin_init(&c->spin, o->spin_ns ? o->spin_ns : 50000);
 	if (o->flags & ACCEL_CLIENT_F_EVENTFD) {
 		c->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (c->evfd < 0) {
@@ -389,48 +386,20 @@ static int ready_cb(void *arg)
 	return accel_client_ready(c) || c->dead;
 }
 
-#define SPIN_PROBE  64
-#define SPIN_MIN_NS 1000
-
 /*
- * The spin before a wait sleeps adapts as the bridge's event-loop window
- * does (docs/node.md, Tuning): a spin that ends in vain halves the next
- * (below SPIN_MIN_NS: none), one that sees the completion doubles it back
- * up to spin_ns, and every SPIN_PROBE-th wait spins the full spin_ns. When
- * the engine's thread and this one share a core, spinning only delays the
- * answer; when the op is long, it only burns the CPU.
+ * The spin before a wait sleeps adapts (accel_bell_spin()) as the bridge's
+ * event-loop window does (docs/node.md, Tuning). When the engine's thread
+ * and this one share a core, spinning only delays the answer; when the op
+ * is long, it only burns the CPU.
  */
-static int spin_then_check(struct accel_client *c, int64_t timeout_ns)
-{
-	uint64_t spin = c->spin_eff;
-	int ret;
-
-	if (++c->waits % SPIN_PROBE == 0)
-		spin = c->spin_ns;
-	if (timeout_ns >= 0 && spin > (uint64_t)timeout_ns)
-		spin = (uint64_t)timeout_ns;
-	if (!spin)
-		return 0;
-	/* A zero timeout: spin, then return without sleeping. */
-	ret = accel_bell_wait(c->client_bell, ready_cb, c, spin, 0);
-	if (ret == 1) {
-		c->spin_eff =
-			ACCEL_MIN(c->spin_ns, ACCEL_MAX(2 * c->spin_eff, spin));
-	} else {
-		c->spin_eff /= 2;
-		if (c->spin_eff < SPIN_MIN_NS)
-			c->spin_eff = 0;
-	}
-	return ret;
-}
-
 int accel_client_wait(struct accel_client *c, int64_t timeout_ns)
 {
 	const int64_t slice = 50000000; /* liveness check interval */
 	uint64_t start = accel_now_ns();
 	int ret;
 
-	ret = spin_then_check(c, timeout_ns);
+	ret = accel_bell_spin(c->client_bell, ready_cb, c, &c->spin,
+			      timeout_ns);
 	if (ret == 1)
 		return c->dead && !accel_client_ready(c) ?
 			       -ACCEL_E_ENGINE_DIED :
@@ -458,7 +427,7 @@ int accel_client_wait(struct accel_client *c, int64_t timeout_ns)
 
 uint64_t accel_client_spin_ns(const struct accel_client *c)
 {
-	return c->spin_eff;
+	return c->spin.eff_ns;
 }
 
 const void *accel_client_result(struct accel_client *c,

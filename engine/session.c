@@ -527,8 +527,9 @@ static int poller_ready(void *arg)
 
 static void poller_loop(struct accel_session *s, struct accel_thread *t)
 {
-	uint64_t spin = s->eng->o.spin_ns;
+	struct accel_spin spin;
 
+	accel_spin_init(&spin, s->eng->o.spin_ns);
 	while (!atomic_load_explicit(&s->dead, memory_order_relaxed)) {
 		/* Releases first: they make room for this batch's results. */
 		if (accel__session_poll(s, t))
@@ -536,12 +537,17 @@ static void poller_loop(struct accel_session *s, struct accel_thread *t)
 		/*
 		 * Nothing to do: spin for a while (a client in a tight loop is
 		 * answered without a syscall on either side), then sleep on
-		 * the engine doorbell. admit_budget() may be zero while the
-		 * client does not reap: the sleep then ends on its next
-		 * release or submission, or after a slice.
+		 * the engine doorbell. The spin adapts: when the client's
+		 * requests are far apart (an exec takes a millisecond), it
+		 * stops, leaving the core to the worker and the command.
+		 * admit_budget() may be zero while the client does not reap:
+		 * the sleep then ends on its next release or submission, or
+		 * after a slice.
 		 */
-		accel_bell_wait(s->engine_bell, poller_ready, s, spin,
-				SLEEP_SLICE_NS);
+		if (accel_bell_spin(s->engine_bell, poller_ready, s, &spin,
+				    -1) != 1)
+			accel_bell_wait(s->engine_bell, poller_ready, s, 0,
+					SLEEP_SLICE_NS);
 	}
 }
 

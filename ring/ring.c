@@ -122,6 +122,35 @@ int accel_bell_wait(struct accel_bell *bell, int (*ready)(void *arg), void *arg,
 	}
 }
 
+#define SPIN_PROBE  64
+#define SPIN_MIN_NS 1000
+
+int accel_bell_spin(struct accel_bell *bell, int (*ready)(void *arg), void *arg,
+		    struct accel_spin *sp, int64_t timeout_ns)
+{
+	uint64_t spin = sp->eff_ns;
+	int ret;
+
+	if (++sp->waits % SPIN_PROBE == 0)
+		spin = sp->max_ns;
+	if (timeout_ns >= 0 && spin > (uint64_t)timeout_ns)
+		spin = (uint64_t)timeout_ns;
+	if (!spin)
+		return 0;
+	/* A zero timeout: spin, then return without sleeping. */
+	ret = accel_bell_wait(bell, ready, arg, spin, 0);
+	if (ret == 1) {
+		sp->eff_ns = 2 * sp->eff_ns > spin ? 2 * sp->eff_ns : spin;
+		if (sp->eff_ns > sp->max_ns)
+			sp->eff_ns = sp->max_ns;
+	} else {
+		sp->eff_ns /= 2;
+		if (sp->eff_ns < SPIN_MIN_NS)
+			sp->eff_ns = 0;
+	}
+	return ret;
+}
+
 void accel_bell_arm(struct accel_bell *bell, int on)
 {
 	uint32_t flags = accel_load_relaxed(&bell->flags);

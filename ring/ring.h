@@ -156,6 +156,33 @@ int accel_bell_wait(struct accel_bell *bell, int (*ready)(void *arg), void *arg,
 		    uint64_t spin_ns, int64_t timeout_ns);
 
 /*
+ * An adaptive spin window for a waiter that spins before it sleeps: a spin
+ * that ends in vain halves the next (below 1 us: none), one that sees work
+ * doubles it back up to max_ns, and every 64th wait spins the full max_ns
+ * to notice when spinning pays again. A spin that finds nothing only burns
+ * a core another thread (the one about to answer) may need.
+ */
+struct accel_spin {
+	uint64_t max_ns; /* the most a wait spins */
+	uint64_t eff_ns; /* what the next wait spins */
+	uint32_t waits;
+};
+
+static inline void accel_spin_init(struct accel_spin *sp, uint64_t max_ns)
+{
+	sp->max_ns = sp->eff_ns = max_ns;
+	sp->waits = 0;
+}
+
+/*
+ * Spins on bell within the window (no longer than timeout_ns when that is
+ * >= 0) and adapts it. Returns 1 when ready() became true, 0 when the
+ * caller should sleep (accel_bell_wait() with no spin).
+ */
+int accel_bell_spin(struct accel_bell *bell, int (*ready)(void *arg), void *arg,
+		    struct accel_spin *sp, int64_t timeout_ns);
+
+/*
  * Async waiters (Node's event loop): while armed, notifiers write evfd
  * instead of waking the futex. accel_bell_arm(bell, 1) sets
  * ACCEL_BELL_EVENTFD; after it returns the caller must check the rings once
