@@ -19,14 +19,14 @@
  * queued for the engine).
  *
  *   exec_bench [--n 100] [--rounds 4] [--total 400] [--workers 16]
- *              [--spin-us N] [--spread] [--out FILE.json]
+ *              [--spin-us N] [--spread] [--only ID,...] [--out FILE.json]
  *
+ * --only times just the listed cases (ids as in the JSON: lib-full,
+ * exec-full, ...) next to posix_spawn, and skips throughput: for profiling.
  * --spin-us is the engine poller's spin window (default: the engine's,
  * 50 us); the client's wait spins its own default 50 us. --spread adds a
  * throughput case where each request in flight has its own copy of the full
- * policy (one launcher each instead of one shared); at f47690d it hangs the
- * engine (concurrent launcher starts deadlock in sandbox/zygote.c), so it
- * is not on by default.
+ * policy (one launcher each instead of one shared).
  *
  * Environment: ACCEL_ENGINE (the agent-acceld binary). Writes JSON series
  * (bench/hist.h) to --out; bench/exec_report.mjs turns them into markdown.
@@ -89,6 +89,7 @@ static const char *const echo_argv[] = { "/bin/sh", "-c", "echo hi", NULL };
 
 static char workdir[64];
 static int have_bwrap, spread;
+static const char *only; /* --only: comma list of case ids (and posix_spawn) */
 static struct accel_sandbox *lib_full;
 static struct accel_client *client;
 
@@ -320,9 +321,22 @@ static int cfg_on(int c)
 	return (c != C_BWRAP && c != C_BWRAP_NET) || have_bwrap;
 }
 
+/* Whether id is an item of the comma list l. */
+static int in_list(const char *l, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *p = l; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : 0)
+		if (!strncmp(p, id, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
 /* The cases timed one call at a time. */
 static int lat_on(int c)
 {
+	if (only && c != C_POSIX && !in_list(only, cfgs[c].id))
+		return 0;
 	return c != C_EXEC_SPREAD && cfg_on(c);
 }
 
@@ -661,6 +675,7 @@ int main(int argc, char **argv)
 	const char *outp = opt(argc, argv, "--out", "exec-bench.json");
 	int spin = atoi(opt(argc, argv, "--spin-us", "0"));
 
+	only = opt(argc, argv, "--only", NULL);
 	for (int i = 1; i < argc; i++)
 		spread |= !strcmp(argv[i], "--spread");
 	struct accel_client_opts co = { .workers = (uint32_t)workers,
@@ -717,7 +732,8 @@ int main(int argc, char **argv)
 	print_layers(jf, "layers_nons", accel_sandbox_layers(nons));
 	fprintf(jf, "\"series\": [");
 	latency(jf, &first, n, rounds);
-	throughput(jf, total);
+	if (!only)
+		throughput(jf, total);
 	fprintf(jf, "\n], \"load1_after\": %.2f}\n", load1());
 	fclose(jf);
 	accel_client_destroy(client);
