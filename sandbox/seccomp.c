@@ -133,15 +133,16 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t deny, uint32_t net,
 		uint64_t mask = ns_bits[i];
 
 		/* The launcher's program lets clone(CLONE_NEWPID, NEWNS,
-		 * NEWIPC) through when it comes with CLONE_VFORK: that is
-		 * the launcher starting a command. A command has no capability left in
-		 * its user namespace (noroot, no_new_privs), so the kernel
-		 * refuses the same call from it with EPERM; only the report
-		 * of that one flag combination is lost. */
+		 * NEWIPC) through when it comes with CLONE_PARENT: that is
+		 * the launcher starting a command's process. A command has
+		 * no capability left in its user namespace (noroot,
+		 * no_new_privs), so the kernel refuses the same call from it
+		 * with EPERM; only the report of that one flag combination
+		 * is lost. */
 		if (launcher &&
 		    (ns_bits[i] == CLONE_NEWPID || ns_bits[i] == CLONE_NEWNS ||
 		     ns_bits[i] == CLONE_NEWIPC))
-			mask |= CLONE_VFORK;
+			mask |= CLONE_PARENT;
 		ret = seccomp_rule_add(ctx, deny, SCMP_SYS(clone), 1,
 				       SCMP_A0(SCMP_CMP_MASKED_EQ, mask,
 					       ns_bits[i]));

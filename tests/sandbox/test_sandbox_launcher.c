@@ -39,6 +39,41 @@ static int children(pid_t *out, int max)
 	return n;
 }
 
+/* Whether pid is in this process's pid namespace: launchers are, each
+ * launcher's warm child (the next command's pid 1) is not. */
+static int in_our_pidns(pid_t pid)
+{
+	char path[64], a[64] = "", b[64] = "";
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	if (readlink(path, a, sizeof(a) - 1) <= 0 ||
+	    readlink("/proc/self/ns/pid", b, sizeof(b) - 1) <= 0)
+		return -1;
+	return strcmp(a, b) == 0;
+}
+
+/* Children that are launchers (want 1) or warm children (want 0). */
+static int children_of_kind(pid_t *out, int max, int want)
+{
+	pid_t all[64];
+	int n = children(all, 64), k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (in_our_pidns(all[i]) == want && k < max)
+			out[k++] = all[i];
+	return k;
+}
+
+static int launchers(pid_t *out, int max)
+{
+	return children_of_kind(out, max, 1);
+}
+
+static int warm_children(pid_t *out, int max)
+{
+	return children_of_kind(out, max, 0);
+}
+
 /* True while pid exists and is not a zombie. */
 static int alive(pid_t pid)
 {
@@ -98,9 +133,14 @@ Test(sandbox_launcher, one_process_per_policy_gone_after_destroy)
 		cr_expect_str_eq(out0(&r), "run\n");
 		accel_sandbox_result_free(&r);
 	}
-	/* Three execs, one launcher; the commands were all reaped. */
-	cr_expect_eq(children(kids, 16), 1);
+	/* Three execs, one launcher and its warm child (the next exec's
+	 * pid 1, in a pid namespace of its own); the commands were all
+	 * reaped. */
+	cr_expect_eq(launchers(kids, 16), 1);
+	cr_expect_eq(warm_children(kids, 16), 1);
+	cr_expect_eq(children(kids, 16), 2);
 	accel_sandbox_destroy(sb);
+	/* Both exited and were reaped: no zombie either. */
 	cr_expect_eq(children(kids, 16), 0, "launcher outlived its policy");
 
 	/* F_NO_LAUNCHER: no process stays between execs. */
@@ -297,8 +337,10 @@ Test(sandbox_launcher, timeout_kills_grandchildren)
 	tree_rm(&e.t);
 }
 
-/* The launcher is killed from outside: the exec that finds it dead takes
- * the direct path, the next one a new launcher; both with the same layers. */
+/* The launcher is killed from outside. Its warm child, already waiting,
+ * serves the next exec; the exec after that finds the launcher gone and
+ * takes the direct path; the one after that starts a new launcher. All
+ * with the same layers, and the orphaned warm child is reaped. */
 Test(sandbox_launcher, dead_launcher_is_replaced)
 {
 	struct lenv e;
@@ -313,10 +355,10 @@ Test(sandbox_launcher, dead_launcher_is_replaced)
 	cr_assert_eq(sh(sb, "true", &r, 10000), 0);
 	cr_expect_eq(r.exit_code, 0);
 	accel_sandbox_result_free(&r);
-	cr_assert_eq(children(kids, 16), 1);
+	cr_assert_eq(launchers(kids, 16), 1);
 	cr_assert_eq(kill(kids[0], SIGKILL), 0);
 	cr_assert_eq(waitpid(kids[0], NULL, 0), kids[0]);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		cr_assert_eq(sh(sb, "echo $$", &r, 10000), 0);
 		cr_expect_str_eq(out0(&r), "1\n",
 				 "exec %d: exit %d signal %d step %u errno %d "
@@ -327,8 +369,11 @@ Test(sandbox_launcher, dead_launcher_is_replaced)
 		cr_expect(r.layers & ACCEL_SANDBOX_L_SECCOMP);
 		accel_sandbox_result_free(&r);
 	}
-	cr_expect_eq(children(kids, 16), 1, "no new launcher");
+	cr_expect_eq(launchers(kids, 16), 1, "no new launcher");
+	cr_expect_eq(warm_children(kids, 16), 1);
+	cr_expect_eq(children(kids, 16), 2, "a child left unreaped");
 	accel_sandbox_destroy(sb);
+	cr_expect_eq(children(kids, 16), 0);
 	tree_rm(&e.t);
 }
 
@@ -435,9 +480,10 @@ Test(sandbox_launcher, concurrent_execs_share_a_small_pool)
 			accel_sandbox_result_free(&b[i].r);
 		}
 	}
-	n = children(kids, 64);
+	n = launchers(kids, 64);
 	cr_expect_geq(n, 1);
 	cr_expect_leq(n, cpus * 2 > 4 ? 4 : cpus * 2, "%d launchers", n);
+	cr_expect_eq(warm_children(kids, 64), n);
 	accel_sandbox_destroy(sb);
 	cr_expect_eq(children(kids, 64), 0);
 	tree_rm(&e.t);
@@ -523,7 +569,7 @@ Test(sandbox_launcher, ipc_objects_do_not_carry_over)
 }
 
 /* The launcher's seccomp program lets two exact calls through for its own
- * use: clone with CLONE_NEWPID/NEWNS/NEWIPC plus CLONE_VFORK, and mount with
+ * use: clone with CLONE_NEWPID/NEWNS/NEWIPC plus CLONE_PARENT, and mount with
  * MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_SILENT. From a command the kernel refuses
  * both (no capability; Landlock forbids mounting); nothing is mounted. */
 Test(sandbox_launcher, launcher_filter_holes_refused_to_commands)
@@ -544,7 +590,7 @@ Test(sandbox_launcher, launcher_filter_holes_refused_to_commands)
 		 "import ctypes, os\n"
 		 "l = ctypes.CDLL(None, use_errno=True)\n"
 		 "for f in (0x20000000, 0x20000, 0x8000000):\n"
-		 "  r = l.syscall(56, f | 0x4000 | 17, 0, 0, 0, 0)\n"
+		 "  r = l.syscall(56, f | 0x8000 | 17, 0, 0, 0, 0)\n"
 		 "  if r == 0: os._exit(0)\n"
 		 "  print(\"clone\", r, ctypes.get_errno())\n"
 		 "r = l.mount(b\"none\", b\"%s\", b\"tmpfs\", 0x800e, None)\n"
