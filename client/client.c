@@ -417,6 +417,8 @@ int accel_client_wait(struct accel_client *c, int64_t timeout_ns)
 		}
 		ret = accel_bell_wait(c->client_bell, ready_cb, c, 0, left);
 		if (ret == 1)
+			accel_spin_woke(&c->spin);
+		if (ret == 1)
 			return c->dead && !accel_client_ready(c) ?
 				       -ACCEL_E_ENGINE_DIED :
 				       1;

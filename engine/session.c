@@ -545,9 +545,10 @@ static void poller_loop(struct accel_session *s, struct accel_thread *t)
 		 * after a slice.
 		 */
 		if (accel_bell_spin(s->engine_bell, poller_ready, s, &spin,
-				    -1) != 1)
-			accel_bell_wait(s->engine_bell, poller_ready, s, 0,
-					SLEEP_SLICE_NS);
+				    -1) != 1 &&
+		    accel_bell_wait(s->engine_bell, poller_ready, s, 0,
+				    SLEEP_SLICE_NS) == 1)
+			accel_spin_woke(&spin);
 	}
 }
 

@@ -131,6 +131,7 @@ int accel_bell_spin(struct accel_bell *bell, int (*ready)(void *arg), void *arg,
 	uint64_t spin = sp->eff_ns;
 	int ret;
 
+	sp->since = accel_now_ns();
 	if (++sp->waits % SPIN_PROBE == 0)
 		spin = sp->max_ns;
 	if (timeout_ns >= 0 && spin > (uint64_t)timeout_ns)
@@ -149,6 +150,12 @@ int accel_bell_spin(struct accel_bell *bell, int (*ready)(void *arg), void *arg,
 			sp->eff_ns = 0;
 	}
 	return ret;
+}
+
+void accel_spin_woke(struct accel_spin *sp)
+{
+	if (accel_now_ns() - sp->since < sp->max_ns)
+		sp->eff_ns = sp->max_ns;
 }
 
 void accel_bell_arm(struct accel_bell *bell, int on)

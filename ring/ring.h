@@ -158,29 +158,35 @@ int accel_bell_wait(struct accel_bell *bell, int (*ready)(void *arg), void *arg,
 /*
  * An adaptive spin window for a waiter that spins before it sleeps: a spin
  * that ends in vain halves the next (below 1 us: none), one that sees work
- * doubles it back up to max_ns, and every 64th wait spins the full max_ns
- * to notice when spinning pays again. A spin that finds nothing only burns
- * a core another thread (the one about to answer) may need.
+ * doubles it back up to max_ns, and a sleep that ended sooner than max_ns
+ * after the wait began (work came that a full spin would have caught)
+ * restores max_ns; every 64th wait spins the full max_ns too. A spin that
+ * finds nothing only burns a core another thread (the one about to
+ * answer) may need.
  */
 struct accel_spin {
 	uint64_t max_ns; /* the most a wait spins */
 	uint64_t eff_ns; /* what the next wait spins */
+	uint64_t since;	 /* when the current wait began (accel_now_ns) */
 	uint32_t waits;
 };
 
 static inline void accel_spin_init(struct accel_spin *sp, uint64_t max_ns)
 {
 	sp->max_ns = sp->eff_ns = max_ns;
+	sp->since = 0;
 	sp->waits = 0;
 }
 
 /*
  * Spins on bell within the window (no longer than timeout_ns when that is
  * >= 0) and adapts it. Returns 1 when ready() became true, 0 when the
- * caller should sleep (accel_bell_wait() with no spin).
+ * caller should sleep (accel_bell_wait() with no spin), then call
+ * accel_spin_woke() once the sleep found work.
  */
 int accel_bell_spin(struct accel_bell *bell, int (*ready)(void *arg), void *arg,
 		    struct accel_spin *sp, int64_t timeout_ns);
+void accel_spin_woke(struct accel_spin *sp);
 
 /*
  * Async waiters (Node's event loop): while armed, notifiers write evfd

@@ -11,6 +11,7 @@
 
 #include "accel_compiler.h"
 #include "accel_err.h"
+#include "accel_time.h"
 #include "ring.h"
 #include "ring_stress.h"
 
@@ -183,4 +184,60 @@ Test(ring_bell, eventfd_is_written_once_per_burst)
 	accel_bell_rearm(&m->data);
 	cr_assert_eq(accel_bell_notify(&m->data, efd), 0, "disarmed");
 	close(efd);
+}
+
+static int always(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+/*
+ * The adaptive spin (accel_bell_spin): spins in vain halve the window down
+ * to none, a spin that sees work doubles it back, a sleep that ended within
+ * the window restores it at once, one that ended later does not, and every
+ * 64th wait spins the full window even when it is none.
+ */
+Test(ring_bell, spin_window_adapts)
+{
+	struct accel_bell bell;
+	struct accel_spin sp;
+	int probes = 0;
+
+	memset(&bell, 0, sizeof(bell));
+	accel_spin_init(&sp, 8000);
+	cr_expect_eq(accel_bell_spin(&bell, never, NULL, &sp, -1), 0);
+	cr_expect_eq(sp.eff_ns, 4000);
+	for (int i = 0; i < 3; i++)
+		accel_bell_spin(&bell, never, NULL, &sp, -1);
+	cr_expect_eq(sp.eff_ns, 0, "a window of 500 ns is none");
+	cr_expect_eq(accel_bell_spin(&bell, always, NULL, &sp, -1), 0,
+		     "no window: no spin, even with work waiting");
+	/* Found-work spins double the window back, up to max_ns. */
+	sp.eff_ns = 1000;
+	cr_expect_eq(accel_bell_spin(&bell, always, NULL, &sp, -1), 1);
+	cr_expect_eq(sp.eff_ns, 2000);
+	for (int i = 0; i < 4; i++)
+		accel_bell_spin(&bell, always, NULL, &sp, -1);
+	cr_expect_eq(sp.eff_ns, 8000);
+	/* A sleep that ends within the window restores it; later: no. */
+	accel_spin_init(&sp, 60ull * 1000 * 1000 * 1000);
+	sp.eff_ns = 0;
+	cr_expect_eq(accel_bell_spin(&bell, never, NULL, &sp, -1), 0);
+	accel_spin_woke(&sp);
+	cr_expect_eq(sp.eff_ns, sp.max_ns);
+	sp.eff_ns = 0;
+	sp.since = accel_now_ns() - 2 * sp.max_ns;
+	accel_spin_woke(&sp);
+	cr_expect_eq(sp.eff_ns, 0);
+	/* The probe: with no window, one wait in 64 still spins. */
+	accel_spin_init(&sp, 2000);
+	sp.eff_ns = 0;
+	for (int i = 0; i < 128; i++) {
+		if (accel_bell_spin(&bell, always, NULL, &sp, -1) == 1) {
+			probes++;
+			sp.eff_ns = 0;
+		}
+	}
+	cr_expect_eq(probes, 2);
 }
