@@ -433,7 +433,7 @@ static int zwarm_main(void *arg)
 	struct pollfd pfd = { c->parent_pidfd, POLLIN, 0 };
 	struct zmsg m = { .kind = Z_SPAWNED };
 	uint32_t wstep = 0;
-	int werr = 0, out[2], ret;
+	int werr = 0, out[2] = { -1, -1 }, ret;
 
 	/* Our parent is the engine's thread that started the launcher: if
 	 * the engine dies from here on, so do we (and, as pid 1, everything
@@ -450,30 +450,28 @@ static int zwarm_main(void *arg)
 		 * getpid(), and nothing outside this exec is listed. */
 		wstep = ACCEL_SANDBOX_STEP_MOUNTS;
 		werr = errno;
+	} else {
+		/*
+		 * For the engine: our pidfd, and a reference to our mount
+		 * namespace, which it drops off the hot path (the last
+		 * reference's teardown waits for an RCU grace period, which
+		 * would otherwise sit between the command's exit and the
+		 * engine seeing it). Both close on exec.
+		 */
+		out[1] = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	}
-	ret = zreceive(zctl, c);
-	if (ret) {
-		if (ret > 0) {
-			/* Stop: give the engine our pidfd to reap us. */
-			out[0] = (int)syscall(SYS_pidfd_open, getpid(), 0);
-			m.kind = Z_BYE;
-			send_msg(c->report_fd, &m, sizeof(m), out, out[0] >= 0);
-		}
-		zstop = 1;
-		_exit(0);
-	}
-	/*
-	 * The engine gets our pidfd and a reference to our mount namespace,
-	 * which it drops off the hot path: the last reference's teardown
-	 * waits for an RCU grace period, which would otherwise sit between
-	 * the command's exit and the engine seeing it.
-	 */
+	/* Without a pidfd nobody could reap us: the engine then sees the
+	 * socket close without an answer and takes the direct path. */
 	out[0] = (int)syscall(SYS_pidfd_open, getpid(), 0);
-	out[1] = wstep ? -1 : open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (out[0] < 0) {
-		/* Nobody could reap us: the engine sees the socket close
-		 * without an answer and takes the direct path. */
-		_exit(127);
+	ret = zreceive(zctl, c);
+	if (ret || out[0] < 0) {
+		if (ret > 0 && out[0] >= 0) {
+			/* Stop: give the engine our pidfd to reap us. */
+			m.kind = Z_BYE;
+			send_msg(c->report_fd, &m, sizeof(m), out, 1);
+		}
+		zstop = ret != 0;
+		_exit(ret ? 0 : 127);
 	}
 	send_msg(c->report_fd, &m, sizeof(m), out, 1 + (out[1] >= 0));
 	close(out[0]);
