@@ -69,9 +69,20 @@ static int launchers(pid_t *out, int max)
 	return children_of_kind(out, max, 1);
 }
 
-static int warm_children(pid_t *out, int max)
+/* Warm children, once there are want of them: a launcher clones the
+ * next one after its last command started, which may not have happened
+ * yet when the command's result is back. Gives up after 10 s. */
+static int warm_children(pid_t *out, int max, int want)
 {
-	return children_of_kind(out, max, 0);
+	int n = 0;
+
+	for (int i = 0; i < 10000; i++) {
+		n = children_of_kind(out, max, 0);
+		if (n == want)
+			break;
+		usleep(1000);
+	}
+	return n;
 }
 
 /* True while pid exists and is not a zombie. */
@@ -137,7 +148,7 @@ Test(sandbox_launcher, one_process_per_policy_gone_after_destroy)
 	 * pid 1, in a pid namespace of its own); the commands were all
 	 * reaped. */
 	cr_expect_eq(launchers(kids, 16), 1);
-	cr_expect_eq(warm_children(kids, 16), 1);
+	cr_expect_eq(warm_children(kids, 16, 1), 1);
 	cr_expect_eq(children(kids, 16), 2);
 	accel_sandbox_destroy(sb);
 	/* Both exited and were reaped: no zombie either. */
@@ -370,7 +381,7 @@ Test(sandbox_launcher, dead_launcher_is_replaced)
 		accel_sandbox_result_free(&r);
 	}
 	cr_expect_eq(launchers(kids, 16), 1, "no new launcher");
-	cr_expect_eq(warm_children(kids, 16), 1);
+	cr_expect_eq(warm_children(kids, 16, 1), 1);
 	cr_expect_eq(children(kids, 16), 2, "a child left unreaped");
 	accel_sandbox_destroy(sb);
 	cr_expect_eq(children(kids, 16), 0);
@@ -483,7 +494,7 @@ Test(sandbox_launcher, concurrent_execs_share_a_small_pool)
 	n = launchers(kids, 64);
 	cr_expect_geq(n, 1);
 	cr_expect_leq(n, cpus * 2 > 4 ? 4 : cpus * 2, "%d launchers", n);
-	cr_expect_eq(warm_children(kids, 64), n);
+	cr_expect_eq(warm_children(kids, 64, n), n);
 	accel_sandbox_destroy(sb);
 	cr_expect_eq(children(kids, 64), 0);
 	tree_rm(&e.t);
