@@ -222,7 +222,7 @@ int main(int argc, char **argv)
 	struct accel_engine e = { 0 };
 	const char *sock_path = NULL;
 	int fd = -1, lfd = -1, sfd, opt, ret, had_session = 0;
-	sigset_t mask;
+	sigset_t mask, blocked;
 	long n;
 
 	e.o.workers = 0;
@@ -301,7 +301,17 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	/*
+	 * SIGCHLD is blocked too, and read by nobody: commands are reaped
+	 * through their pidfds. Their parents are threads that block every
+	 * signal, so the kernel does not drop an exit's SIGCHLD as ignored
+	 * but queues it for the process, and it woke this thread to discard
+	 * it: a wake-up at every command's exit, just as the worker that
+	 * reaps it needs the CPU. Blocked by every thread, it stays pending.
+	 */
+	blocked = mask;
+	sigaddset(&blocked, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &blocked, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
