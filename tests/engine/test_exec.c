@@ -421,6 +421,54 @@ Test(exec, cancel_by_op0_kills_tree)
 	accel_client_destroy(c);
 }
 
+/* The children of every thread of pid (launchers, their warm children,
+ * running commands' pid 1s); returns how many were stored. */
+static int children_of(pid_t pid, pid_t *out, int max)
+{
+	char path[300];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		FILE *f;
+		int k;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/children",
+			 (int)pid, e->d_name);
+		f = fopen(path, "r");
+		while (f && n < max && fscanf(f, "%d", &k) == 1)
+			out[n++] = k;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Whether pid runs (exists and is not a zombie). */
+static int running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z';
+}
+
 Test(exec, engine_kill9_leaves_no_sandboxed_process)
 {
 	struct accel_client *c = client_start();
@@ -439,9 +487,25 @@ Test(exec, engine_kill9_leaves_no_sandboxed_process)
 	for (int i = 0; i < 2000 && count_marker(marker) < 3; i++)
 		usleep(10000);
 	cr_assert_geq(count_marker(marker), 3, "command did not start");
+	/* The engine's children: the command's pid 1 and, where a launcher
+	 * runs, the launcher and its warm child. None may outlive it. */
+	pid_t kids[64];
+	int nk = children_of(pid, kids, 64), left = 0;
+
+	cr_assert_geq(nk, 1);
 	cr_assert_eq(kill(pid, SIGKILL), 0);
 	cr_assert_eq(accel_client_wait(c, -1), -ACCEL_E_ENGINE_DIED);
 	cr_assert_eq(await_marker(marker, 1), 0, "sandboxed processes left");
+	for (int t = 0; t < 500; t++) {
+		left = 0;
+		for (int i = 0; i < nk; i++)
+			left += running(kids[i]);
+		if (!left)
+			break;
+		usleep(10000);
+	}
+	cr_assert_eq(left, 0, "%d of the engine's %d children outlived it",
+		     left, nk);
 	free(b);
 	accel_client_destroy(c);
 }
