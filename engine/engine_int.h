@@ -108,6 +108,8 @@ struct accel_op_ctx {
 	uint64_t res_off, res_len;
 	int has_res;
 	int err_detail; /* the block is an error's text (accel_op_error_detail) */
+	void (*defer_fn)(void *arg); /* accel_op_defer(): after the post */
+	void *defer_arg;
 };
 
 /* Frees the session's released result blocks; returns how many. */

@@ -190,6 +190,12 @@ int accel_op_progress(struct accel_op_ctx *ctx, uint64_t done, uint64_t total,
 	return accel__session_post(s, ctx->t, &cqe, 0);
 }
 
+void accel_op_defer(struct accel_op_ctx *ctx, void (*fn)(void *arg), void *arg)
+{
+	ctx->defer_fn = fn;
+	ctx->defer_arg = arg;
+}
+
 int accel_op_cancelled(const struct accel_op_ctx *ctx)
 {
 	if (atomic_load_explicit(&ctx->s->dead, memory_order_relaxed))

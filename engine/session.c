@@ -283,11 +283,15 @@ uint64_t accel__session_run(struct accel_session *s, struct accel_thread *t,
 			      cqe.out_len);
 	if (publish) {
 		accel__session_post(s, t, &cqe, 1);
-		return t_end;
+	} else {
+		/* Inline batch: write now, publish once at the end of the
+		 * batch. */
+		memcpy(accel_ring_next_slot(&s->cq[t->slot]), &cqe,
+		       sizeof(cqe));
+		atomic_fetch_sub(&s->in_flight, 1);
 	}
-	/* Inline batch: write now, publish once at the end of the batch. */
-	memcpy(accel_ring_next_slot(&s->cq[t->slot]), &cqe, sizeof(cqe));
-	atomic_fetch_sub(&s->in_flight, 1);
+	if (ctx.defer_fn)
+		ctx.defer_fn(ctx.defer_arg);
 	return t_end;
 }
 

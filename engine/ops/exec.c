@@ -246,6 +246,11 @@ static int is_cancelled(void *arg)
 	return accel_op_cancelled(d->ctx);
 }
 
+static void destroy_proc(void *proc)
+{
+	accel_sandbox_proc_destroy(proc);
+}
+
 static int exec_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 {
 	struct exec_session *s = accel_op_session_state(ctx);
@@ -291,11 +296,15 @@ static int exec_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 		.arg = &da,
 	};
 	ret = accel_sandbox_proc_drive(proc, &dopts, &res);
-	accel_sandbox_proc_destroy(proc);
 	if (ret < 0) {
+		accel_sandbox_proc_destroy(proc);
 		accel_sandbox_result_free(&res);
 		goto out;
 	}
+	/* The command's tree is gone and reaped: closing its pipes and
+	 * pidfd and letting go of its mount namespace can wait until the
+	 * client has its result. */
+	accel_op_defer(ctx, destroy_proc, proc);
 	need = accel_sandbox_result_encode(&res, NULL, 0);
 	out = accel_op_result(ctx, need);
 	if (out)

@@ -125,6 +125,15 @@ int accel_op_error_detail(struct accel_op_ctx *ctx, const char *fmt, ...)
 int accel_op_progress(struct accel_op_ctx *ctx, uint64_t done, uint64_t total,
 		      const void *data, size_t len);
 
+/*
+ * Runs fn(arg) on this thread once the request's completion has been
+ * posted (for a request run inline on the poller: as soon as run()
+ * returns): for cleanup the client need not wait for, such as closing an
+ * exec's pipes and pidfd. One per request; a second call replaces the
+ * first. fn must not use ctx.
+ */
+void accel_op_defer(struct accel_op_ctx *ctx, void (*fn)(void *arg), void *arg);
+
 /* True once the client cancelled the request or its session ended. */
 int accel_op_cancelled(const struct accel_op_ctx *ctx);
 
