@@ -21,6 +21,7 @@
 #include "accel_err.h"
 #include "client.h"
 #include "exec_request.h"
+#include "proc_probe.h"
 #include "sandbox.h"
 
 /*
@@ -421,71 +422,6 @@ Test(exec, cancel_by_op0_kills_tree)
 	accel_client_destroy(c);
 }
 
-/* The children of every thread of pid (launchers, their warm children,
- * running commands' pid 1s); returns how many were stored. */
-static int children_of(pid_t pid, pid_t *out, int max)
-{
-	char path[300];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	while (d && (e = readdir(d))) {
-		FILE *f;
-		int k;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/children",
-			 (int)pid, e->d_name);
-		f = fopen(path, "r");
-		while (f && n < max && fscanf(f, "%d", &k) == 1)
-			out[n++] = k;
-		if (f)
-			fclose(f);
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
-/* Whether pid runs (exists and is not a zombie). */
-static int running(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z';
-}
-
-/* Open fds of pid. */
-static int fd_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	while (d && (e = readdir(d)))
-		n += e->d_name[0] != '.';
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /*
  * Each exec's pipes, pidfd and mount namespace are let go after its result
  * is posted (accel_op_defer): after 30 more execs the engine holds no more
@@ -504,7 +440,7 @@ Test(exec, command_fds_closed_after_each_result)
 	d = run(c, &s);
 	cr_assert_geq(d.res, 0);
 	free(d.blk);
-	base = fd_count(pid);
+	base = proc_fd_count(pid);
 	cr_assert_gt(base, 0);
 	for (int i = 0; i < 30; i++) {
 		d = run(c, &s);
@@ -513,7 +449,7 @@ Test(exec, command_fds_closed_after_each_result)
 		free(d.blk);
 	}
 	/* The last one's cleanup may still be running. */
-	for (int i = 0; i < 200 && (now = fd_count(pid)) > base; i++)
+	for (int i = 0; i < 200 && (now = proc_fd_count(pid)) > base; i++)
 		usleep(10000);
 	cr_assert_leq(now, base, "the engine holds %d fds, %d after one exec",
 		      now, base);
@@ -541,7 +477,7 @@ Test(exec, engine_kill9_leaves_no_sandboxed_process)
 	/* The engine's children: the command's pid 1 and, where a launcher
 	 * runs, the launcher and its warm child. None may outlive it. */
 	pid_t kids[64];
-	int nk = children_of(pid, kids, 64), left = 0;
+	int nk = proc_children(pid, kids, 64), left = 0;
 
 	cr_assert_geq(nk, 1);
 	cr_assert_eq(kill(pid, SIGKILL), 0);
@@ -550,7 +486,7 @@ Test(exec, engine_kill9_leaves_no_sandboxed_process)
 	for (int t = 0; t < 500; t++) {
 		left = 0;
 		for (int i = 0; i < nk; i++)
-			left += running(kids[i]);
+			left += proc_running(kids[i]);
 		if (!left)
 			break;
 		usleep(10000);

@@ -10,33 +10,13 @@
 
 #include <pthread.h>
 
-/* Pids of this process's children (all threads): the launchers, once no
- * command runs. Returns how many were stored. */
+#include "proc_probe.h"
+
+/* Pids of this process's children (all threads): the launchers and their
+ * warm children, once no command runs. Returns how many were stored. */
 static int children(pid_t *out, int max)
 {
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	cr_assert_not_null(d);
-	while ((e = readdir(d))) {
-		char path[300];
-		FILE *f;
-		int pid;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/children",
-			 e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (n < max && fscanf(f, "%d", &pid) == 1)
-			out[n++] = pid;
-		fclose(f);
-	}
-	closedir(d);
-	return n;
+	return proc_children(0, out, max);
 }
 
 /* Whether pid is in this process's pid namespace: launchers are, each
@@ -83,24 +63,6 @@ static int warm_children(pid_t *out, int max, int want)
 		usleep(1000);
 	}
 	return n;
-}
-
-/* True while pid exists and is not a zombie. */
-static int alive(pid_t pid)
-{
-	char path[64], buf[256], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z';
 }
 
 struct lenv {
@@ -258,7 +220,7 @@ Test(sandbox_launcher, commands_cannot_reach_launcher_or_each_other)
 	 */
 	cr_expect_eq(count_marked(marker), 1, "another exec was killed");
 	for (int i = 0; i < n_before; i++)
-		cr_expect(alive(kids[i]), "launcher %d was killed",
+		cr_expect(proc_running(kids[i]), "launcher %d was killed",
 			  (int)kids[i]);
 	cr_assert_eq(sh(sb, "echo again", &r, 10000), 0);
 	cr_expect_str_eq(out0(&r), "again\n");
