@@ -64,6 +64,7 @@ struct accel_sandbox_proc {
 	size_t stdin_off, stdin_len;
 	int listener; /* seccomp notification fd, or -1 */
 	int mntns; /* the exec's mount namespace, released in the background */
+	int outcome; /* launcher: the exec's outcome, read once reaped */
 	/* Started by the policy's launcher (still our child); violations
 	 * arrive through the launcher's routing entry zx. */
 	struct sbx_zygote *zy;
@@ -318,6 +319,7 @@ static void proc_free(struct accel_sandbox_proc *p)
 	close_fd(&p->in_fd);
 	close_fd(&p->listener);
 	close_fd(&p->pidfd);
+	close_fd(&p->outcome);
 	if (p->zx)
 		accel__sbx_zexec_free(p->zy, p->zx);
 	accel__sbx_cgroup_destroy(&p->cg);
@@ -364,7 +366,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 	if (!p)
 		return -ENOMEM;
 	p->sb = sb;
-	p->pidfd = p->in_fd = p->listener = p->mntns = -1;
+	p->pidfd = p->in_fd = p->listener = p->mntns = p->outcome = -1;
 	p->cg.v2_fd = -1;
 	p->out_fd[0] = p->out_fd[1] = -1;
 	p->start_ns = accel_now_ns();
@@ -440,7 +442,7 @@ int accel_sandbox_spawn(const struct accel_sandbox *sb,
 	p->zy = accel__sbx_zygote_get(sb);
 	if (p->zy) {
 		ret = accel__sbx_zygote_spawn(p->zy, &c, &p->pidfd, &p->mntns,
-					      &p->zx);
+					      &p->outcome, &p->zx);
 		accel__sbx_zygote_put(p->zy);
 		if (ret != -EPIPE)
 			goto spawned;
@@ -948,6 +950,20 @@ int accel_sandbox_proc_drive(struct accel_sandbox_proc *p,
 		on_exit_(p, accel_now_ns());
 	}
 	fill_result(p, res);
+	if (ret == 0 && p->outcome >= 0 && p->reaped) {
+		uint32_t step;
+		int err;
+
+		/* Through a launcher: a step before the exec failed, and the
+		 * child exited with 127. Reported as accel_sandbox_spawn()
+		 * reports it on the direct path. */
+		if (accel__sbx_zygote_failed(p->outcome, &step, &err)) {
+			res->failed_step = step;
+			res->failed_errno = err;
+			res->exit_code = -1;
+			ret = step_error(step, err);
+		}
+	}
 	return ret;
 }
 

@@ -339,7 +339,8 @@ const char *accel_sandbox_step_name(uint32_t step);
 
 /*
  * Starts a command. Blocks only for the vfork-style child's setup (the
- * caller's thread is suspended until the child execs or fails), allocates
+ * caller's thread is suspended until the child execs or fails; through a
+ * launcher, until its waiting process has taken the command), allocates
  * the handle and its capture buffers.
  *
  * Returns 0 with *out set, or: -ACCEL_E_SANDBOX_ARGV (empty argv, argv+env
@@ -347,7 +348,11 @@ const char *accel_sandbox_step_name(uint32_t step);
  * -ACCEL_E_SANDBOX_NOT_EXEC, -ACCEL_E_SANDBOX_SETUP (a setup step failed;
  * res->failed_step/failed_errno tell which) , -ACCEL_E_SANDBOX_CGROUP, or
  * -errno. On failure, res (when not NULL) is filled with the failure; on
- * success res is untouched.
+ * success res is untouched. Through a launcher, a step that fails after
+ * the process exists (the exec itself: not found, not executable) is
+ * reported by accel_sandbox_proc_drive() instead, with the same code and
+ * res->failed_step/failed_errno; accel_sandbox_run() returns it the same
+ * way either path.
  */
 int accel_sandbox_spawn(const struct accel_sandbox *sb,
 			const struct accel_sandbox_exec *req,
@@ -394,7 +399,9 @@ struct accel_sandbox_drive_opts {
  * the cgroup are killed and the pipes drained for at most 500 ms.
  *
  * Fills *res and returns 0, or -errno when the ring failed (the tree is
- * killed in that case too). res->out[].data is malloc'ed: free it with
+ * killed in that case too), or the code accel_sandbox_spawn() gives for a
+ * failed step when a launcher's process failed before its exec (see
+ * there). res->out[].data is malloc'ed: free it with
  * accel_sandbox_result_free(). May be called once per handle.
  */
 int accel_sandbox_proc_drive(struct accel_sandbox_proc *p,

@@ -274,12 +274,18 @@ void accel__sbx_zygote_put(struct sbx_zygote *zy);
  * Starts c's command through the launcher. The command is the caller's
  * child (CLONE_PARENT): reap it through *pidfd. Returns 0 with *pidfd (of
  * the command's pid 1), *mntns (its mount namespace, to release off the
- * hot path, or -1) and *zx set; or 0 with c->step/c->err set when a step
- * failed (*pidfd set when there is a child to reap); or -errno (-EPIPE:
- * the launcher is gone).
+ * hot path, or -1), *outcome and *zx set: the process exists and is about
+ * to exec, and whether the exec (or a step before it) failed is read from
+ * *outcome with accel__sbx_zygote_failed() once it has been reaped. Or 0
+ * with c->step/c->err set when no process could be made; or -errno
+ * (-EPIPE: the launcher is gone).
  */
 int accel__sbx_zygote_spawn(struct sbx_zygote *zy, struct sbx_child *c,
-			    int *pidfd, int *mntns, struct sbx_zexec **zx);
+			    int *pidfd, int *mntns, int *outcome,
+			    struct sbx_zexec **zx);
+/* After the command was reaped: 1 with the step that failed before its
+ * exec, 0 when the exec happened. */
+int accel__sbx_zygote_failed(int outcome, uint32_t *step, int *err);
 /* Moves the exec's violations into res and forgets it. */
 void accel__sbx_zexec_collect(struct sbx_zygote *zy, struct sbx_zexec *zx,
 			      struct accel_sandbox_result *res);

@@ -226,19 +226,19 @@ static int recv_zmsg(int sock, struct zmsg *m, int *fd, int *fd2)
 	return n == (ssize_t)sizeof(*m) ? 0 : n < 0 ? -errno : -EPIPE;
 }
 
-/* After Z_SPAWNED: 0 once the socket closed (the exec happened), 1 with *m
- * set to the failed step, -1 when the answer is neither. */
-static int recv_outcome(int sock, struct zmsg *m)
+int accel__sbx_zygote_failed(int outcome, uint32_t *step, int *err)
 {
+	struct zmsg m;
 	ssize_t n;
 
 	do
-		n = recv(sock, m, sizeof(*m), MSG_WAITALL);
+		n = recv(outcome, &m, sizeof(m), MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
-	if (n == 0)
+	if (n != (ssize_t)sizeof(m) || m.kind != Z_FAILED || !m.step)
 		return 0;
-	return n == (ssize_t)sizeof(*m) && m->kind == Z_FAILED && m->step ? 1 :
-									    -1;
+	*step = m.step;
+	*err = m.err;
+	return 1;
 }
 
 static int rw_full(int fd, void *buf, size_t len, int wr)
@@ -1118,7 +1118,8 @@ static void zx_unlink(struct sbx_zygote *zy, struct sbx_zexec *zx)
 }
 
 int accel__sbx_zygote_spawn(struct sbx_zygote *zy, struct sbx_child *c,
-			    int *pidfd, int *mntns, struct sbx_zexec **zxp)
+			    int *pidfd, int *mntns, int *outcome,
+			    struct sbx_zexec **zxp)
 {
 	struct zreq rq = { .magic = Z_MAGIC };
 	struct sbx_zexec *zx = NULL;
@@ -1191,18 +1192,17 @@ int accel__sbx_zygote_spawn(struct sbx_zygote *zy, struct sbx_child *c,
 		goto out;
 	}
 	*pidfd = fd;
-	/* Then the outcome: the socket closes when the exec happened
-	 * (close-on-exec), or a failed step comes. */
-	if (!m.step && recv_outcome(xs[0], &m) < 0) {
-		/* Neither: the child died before it could say. */
-		m.step = ACCEL_SANDBOX_STEP_EXEC;
-		m.err = EPIPE;
-	}
 	if (m.step) {
 		c->step = m.step;
 		c->err = m.err;
 		goto out;
 	}
+	/* The outcome comes later: the socket closes when the exec happens
+	 * (close-on-exec), or a failed step arrives first. The caller reads
+	 * it once the command is reaped (accel__sbx_zygote_failed), instead
+	 * of waking up for it now, while the command starts. */
+	*outcome = xs[0];
+	xs[0] = -1;
 	if (zx) {
 		pthread_mutex_lock(&zy->lock);
 		zx->pidfd = fd;

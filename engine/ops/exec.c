@@ -278,6 +278,22 @@ static int exec_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 
 	memset(&res, 0, sizeof(res));
 	ret = accel_sandbox_spawn(pe->sb, &cmd.x, &proc, &res);
+	if (ret == 0) {
+		struct accel_sandbox_drive_opts dopts = {
+			/* A worker's own ring; NULL inline, where the library
+			 * polls. */
+			.ring = accel_op_uring(ctx),
+			.on_output = (r.flags & EXEC_X_STREAM) ? on_output :
+								 NULL,
+			.cancelled = is_cancelled,
+			.arg = &da,
+		};
+
+		/* A launcher's child reports a failed exec here. */
+		ret = accel_sandbox_proc_drive(proc, &dopts, &res);
+		if (ret < 0)
+			accel_sandbox_proc_destroy(proc);
+	}
 	if (ret < 0) {
 		/* The code travels as res; the failed step as its detail. */
 		if (res.failed_step)
@@ -285,19 +301,6 @@ static int exec_run(struct accel_op_ctx *ctx, const struct accel_op_req *req)
 				ctx, "sandbox step '%s' failed: %s",
 				accel_sandbox_step_name(res.failed_step),
 				strerror(res.failed_errno));
-		accel_sandbox_result_free(&res);
-		goto out;
-	}
-	struct accel_sandbox_drive_opts dopts = {
-		/* A worker's own ring; NULL inline, where the library polls. */
-		.ring = accel_op_uring(ctx),
-		.on_output = (r.flags & EXEC_X_STREAM) ? on_output : NULL,
-		.cancelled = is_cancelled,
-		.arg = &da,
-	};
-	ret = accel_sandbox_proc_drive(proc, &dopts, &res);
-	if (ret < 0) {
-		accel_sandbox_proc_destroy(proc);
 		accel_sandbox_result_free(&res);
 		goto out;
 	}
