@@ -23,8 +23,9 @@
  *   recvmsg(xs) <- spawned + pidfd, mntns   W: sendmsg(xs)
  *                                           W: fds, setpgid, rlimits,
  *                                              chdir, landlock, exec
- *   recv(xs): EOF = exec'd (close-on-exec)  (or W: failed step on xs)
+ *                                           (or W: failed step on xs)
  *   ... drive, kill and reap through the pidfd, as for a direct spawn ...
+ *   reaped: a failed step on xs, or none (xs closed on exec)
  *                                          launcher (woken by the kernel
  *                                          clearing W's tid at exec):
  *                                          clone the next W
