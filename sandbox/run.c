@@ -958,6 +958,9 @@ int accel_sandbox_proc_drive(struct accel_sandbox_proc *p,
 		 * child exited with 127. Reported as accel_sandbox_spawn()
 		 * reports it on the direct path. */
 		if (accel__sbx_zygote_failed(p->outcome, &step, &err)) {
+			/* As from a failed spawn: no output to free. */
+			accel_sandbox_result_free(res);
+			memset(res->out, 0, sizeof(res->out));
 			res->failed_step = step;
 			res->failed_errno = err;
 			res->exit_code = -1;
