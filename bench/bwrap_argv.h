@@ -4,7 +4,7 @@
 
 /*
  * bubblewrap with the flags closest to the sandbox's full policy, for the
- * spawn benches (sandbox_bench, exec_bench): read-only root, workdir
+ * spawn bench (exec_bench): read-only root, workdir
  * writable and the cwd, new user/pid/ipc/uts namespaces (and the network
  * namespace when net), fresh /proc and /dev, a new session, killed with its
  * parent. bwrap installs no seccomp filter or Landlock rules of its own.

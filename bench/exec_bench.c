@@ -5,7 +5,9 @@
  * without namespaces, against plain posix_spawn (no sandbox: the floor),
  * the sandbox library called in this process, with its poll(2) driver and
  * with the io_uring driver the engine's workers use (what the engine adds
- * is the difference), and bubblewrap with the closest flags, for /bin/true and
+ * is the difference), the library without its launcher (the direct path:
+ * every step in a vfork-style child per exec), and bubblewrap with the
+ * closest flags, for /bin/true and
  * sh -c 'echo hi', in one run. Every case captures stdout through a pipe and
  * reads it to EOF, and checks the exit code and the output.
  *
@@ -61,6 +63,7 @@ enum cfg {
 	C_POSIX,
 	C_LIB_FULL,
 	C_LIB_URING,
+	C_LIB_DIRECT,
 	C_EXEC_FULL,
 	C_EXEC_NONS,
 	C_EXEC_SPREAD, /* throughput only */
@@ -76,6 +79,8 @@ static const struct {
 	[C_LIB_FULL] = { "lib-full", "sandbox library in-process, full" },
 	[C_LIB_URING] = { "lib-full-uring",
 			  "sandbox library in-process, full, io_uring" },
+	[C_LIB_DIRECT] = { "lib-direct",
+			   "sandbox library in-process, full, no launcher" },
 	[C_EXEC_FULL] = { "exec-full", "engine exec op, full policy" },
 	[C_EXEC_NONS] = { "exec-nons", "engine exec op, no namespaces" },
 	[C_EXEC_SPREAD] = { "exec-full-spread",
@@ -90,7 +95,7 @@ static const char *const echo_argv[] = { "/bin/sh", "-c", "echo hi", NULL };
 static char workdir[64];
 static int have_bwrap, spread;
 static const char *only; /* --only: comma list of case ids (and posix_spawn) */
-static struct accel_sandbox *lib_full;
+static struct accel_sandbox *lib_full, *lib_direct;
 static struct accel_client *client;
 
 /*
@@ -163,7 +168,8 @@ static int run_bwrap(const char *const *argv, int net, char *out, size_t cap)
 /* The io_uring the engine's workers drive commands with, one per thread. */
 static __thread struct io_uring *tl_ring;
 
-static int run_lib(const char *const *argv, int uring, char *out, size_t cap)
+static int run_lib(struct accel_sandbox *sb, const char *const *argv, int uring,
+		   char *out, size_t cap)
 {
 	struct accel_sandbox_exec x = { .argv = argv, .cwd = workdir };
 	struct accel_sandbox_drive_opts o = { 0 };
@@ -178,7 +184,7 @@ static int run_lib(const char *const *argv, int uring, char *out, size_t cap)
 	o.ring = uring ? tl_ring : NULL;
 
 	memset(&r, 0, sizeof(r));
-	ret = accel_sandbox_run(lib_full, &x, &o, &r);
+	ret = accel_sandbox_run(sb, &x, &o, &r);
 
 	if (ret == 0) {
 		size_t k = r.out[0].len < cap - 1 ? r.out[0].len : cap - 1;
@@ -303,7 +309,9 @@ static int run_cfg(int c, const char *const *argv, char *out, size_t cap)
 		return run_posix(argv, out, cap);
 	case C_LIB_FULL:
 	case C_LIB_URING:
-		return run_lib(argv, c == C_LIB_URING, out, cap);
+		return run_lib(lib_full, argv, c == C_LIB_URING, out, cap);
+	case C_LIB_DIRECT:
+		return run_lib(lib_direct, argv, 0, out, cap);
 	case C_EXEC_FULL:
 	case C_EXEC_NONS:
 	case C_EXEC_SPREAD:
@@ -698,6 +706,10 @@ int main(int argc, char **argv)
 	full.write = w;
 	full.n_write = 1;
 	ret = accel_sandbox_policy_compile(&full, &lib_full);
+	full.flags = ACCEL_SANDBOX_F_NO_LAUNCHER;
+	if (!ret)
+		ret = accel_sandbox_policy_compile(&full, &lib_direct);
+	full.flags = 0;
 	full.disabled = ACCEL_SANDBOX_L_ALL_NS;
 	if (!ret)
 		ret = accel_sandbox_policy_compile(&full, &nons);
@@ -738,6 +750,7 @@ int main(int argc, char **argv)
 	fclose(jf);
 	accel_client_destroy(client);
 	accel_sandbox_destroy(lib_full);
+	accel_sandbox_destroy(lib_direct);
 	accel_sandbox_destroy(nons);
 	rmdir(workdir);
 	printf("\njson: %s\n", outp);
