@@ -319,6 +319,20 @@ static int write_text(const struct denv *env, const struct dchange *ch, long n,
 	return 0;
 }
 
+/* One side of a "Binary files" line: "a/PATH", "/dev/null" as it is, or
+ * just "a" without a path. */
+static int put_side(struct accel_buf *o, char side, const char *path)
+{
+	const char pre[2] = { side, '/' };
+	int dev_null = path && !strcmp(path, "/dev/null");
+
+	return accel_buf_put(o, pre,
+			     dev_null ? 0 :
+			     path     ? 2 :
+					1) |
+	       accel_buf_put(o, path ? path : "", path ? strlen(path) : 0);
+}
+
 static int binary_result(const char *a, size_t alen, const char *b, size_t blen,
 			 const struct accel_diff_opts *opts,
 			 struct accel_diff_result *res)
@@ -329,29 +343,10 @@ static int binary_result(const char *a, size_t alen, const char *b, size_t blen,
 	res->binary = 1;
 	if (!(opts->flags & ACCEL_DIFF_NO_TEXT) &&
 	    (alen != blen || memcmp(a, b, alen))) {
-		const char *pa = opts->a_path, *pb = opts->b_path;
-		int dna = pa && !strcmp(pa, "/dev/null");
-		int dnb = pb && !strcmp(pb, "/dev/null");
-
 		ret |= accel_buf_put(&o, "Binary files ", 13);
-		/* Without paths the sides are just "a" and "b". */
-		ret |= accel_buf_put(&o,
-				     dna ? "" :
-				     pa	 ? "a/" :
-					   "a",
-				     dna ? 0 :
-				     pa	 ? 2 :
-					   1);
-		ret |= accel_buf_put(&o, pa ? pa : "", pa ? strlen(pa) : 0);
+		ret |= put_side(&o, 'a', opts->a_path);
 		ret |= accel_buf_put(&o, " and ", 5);
-		ret |= accel_buf_put(&o,
-				     dnb ? "" :
-				     pb	 ? "b/" :
-					   "b",
-				     dnb ? 0 :
-				     pb	 ? 2 :
-					   1);
-		ret |= accel_buf_put(&o, pb ? pb : "", pb ? strlen(pb) : 0);
+		ret |= put_side(&o, 'b', opts->b_path);
 		ret |= accel_buf_put(&o, " differ\n", 8);
 	}
 	if (!(opts->flags & ACCEL_DIFF_NO_TEXT)) {

@@ -256,6 +256,17 @@ Test(diff_edge, binary_input)
 	cr_expect_eq(h[8] & ACCEL_DIFF_HUNKS_F_BINARY, 1);
 	cr_expect_eq(h[16], 0);
 	accel_diff_result_free(&r);
+	/* A new file names /dev/null as it is; without paths the sides are
+	 * just "a" and "b" (git's forms). */
+	o.a_path = "/dev/null";
+	cr_assert_eq(accel_diff(bin, sizeof(bin), txt, len, &o, &r), 0);
+	cr_expect_str_eq(r.text, "Binary files /dev/null and b/x.bin differ\n");
+	accel_diff_result_free(&r);
+	o.a_path = o.b_path = NULL;
+	cr_assert_eq(accel_diff(bin, sizeof(bin), txt, len, &o, &r), 0);
+	cr_expect_str_eq(r.text, "Binary files a and b differ\n");
+	accel_diff_result_free(&r);
+	o.a_path = o.b_path = "x.bin";
 	/* Equal binary inputs: no text. */
 	cr_assert_eq(accel_diff(bin, sizeof(bin), bin, sizeof(bin), &o, &r), 0);
 	cr_expect_eq(r.binary, 1);
