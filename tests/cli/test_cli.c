@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_file.h"
+
 extern char **environ;
 
 #define NM ACCEL_SOURCE_DIR "/node_modules/"
@@ -24,26 +26,6 @@ struct run {
 	char *out, *err;
 	size_t out_len;
 };
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	cr_assert_not_null(f, "open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = 0;
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
 
 static char dir[] = "/tmp/accel-cli-test-XXXXXX";
 
@@ -91,8 +73,8 @@ static struct run cli(const char *in, const char *const *args)
 	posix_spawn_file_actions_destroy(&fa);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r.out = slurp(out, &r.out_len);
-	r.err = slurp(err, NULL);
+	r.out = tread(out, &r.out_len);
+	r.err = tread(err, NULL);
 	return r;
 }
 
@@ -207,12 +189,12 @@ Test(cli, diff_then_apply_round_trips)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	run_free(&r);
 
-	want_a = slurp(a, NULL);
-	want_b = slurp(b, NULL);
-	got = slurp(fwd, NULL);
+	want_a = tread(a, NULL);
+	want_b = tread(b, NULL);
+	got = tread(fwd, NULL);
 	cr_assert_str_eq(got, want_b);
 	free(got);
-	got = slurp(back, NULL);
+	got = tread(back, NULL);
 	cr_assert_str_eq(got, want_a);
 	free(got);
 	free(want_a);

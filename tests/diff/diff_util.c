@@ -46,25 +46,6 @@ int tpairs_load(int triples, struct tpair **out)
 	return n;
 }
 
-char *tread(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
-
-	cr_assert(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	cr_assert(p);
-	cr_assert_eq(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = 0;
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 void twrite(const char *path, const char *p, size_t len)
 {
 	FILE *f = fopen(path, "wb");

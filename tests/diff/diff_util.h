@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "test_file.h" /* tread() */
+
 /*
  * Helpers of the diff tests: the real file pairs written by make_pairs.sh,
  * file I/O and running the reference tools (git, GNU diff, GNU patch).
@@ -17,8 +19,6 @@ struct tpair {
 /* Loads pairs.txt (triples = 0) or triples.txt. Returns the count. */
 int tpairs_load(int triples, struct tpair **out);
 
-/* Reads a whole file; *len set. Aborts the test on failure. */
-char *tread(const char *path, size_t *len);
 void twrite(const char *path, const char *p, size_t len);
 
 /*

@@ -13,23 +13,7 @@
 
 #include "accel_err.h"
 #include "fixture.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	long n;
-
-	cr_assert_not_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n);
-	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
+#include "test_file.h"
 
 static void spit(const char *path, const char *b, size_t len)
 {
@@ -93,7 +77,7 @@ Test(symbols_snapshot, round_trip_and_corruption, .timeout = 120)
 	cr_assert_eq(accel_symbols_load(back, path), -ACCEL_E_BAD_ARG);
 	accel_symbols_destroy(back);
 
-	buf = slurp(path, &len);
+	buf = tread(path, &len);
 	/* A flipped byte in the body: checksum. */
 	buf[len / 2] ^= 0x40;
 	spit(path, buf, len);
