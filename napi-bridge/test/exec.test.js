@@ -7,11 +7,11 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { accel, REPO } = require('../testlib/helpers.js');
+const { accel, REPO, procsWith, loopbackServer } =
+	require('../testlib/helpers.js');
 
 let eng;
 
@@ -28,20 +28,7 @@ function tick(ms = 10) {
 
 /* Processes whose command line contains marker. */
 function countMarker(marker) {
-	let n = 0;
-	for (const d of fs.readdirSync('/proc')) {
-		if (!/^\d+$/.test(d))
-			continue;
-		let cl;
-		try {
-			cl = fs.readFileSync(`/proc/${d}/cmdline`, 'latin1');
-		} catch {
-			continue;
-		}
-		if (cl.includes(marker))
-			n++;
-	}
-	return n;
+	return procsWith(marker).length;
 }
 
 /* Polls (bounded by rounds, not time) until pred(count) holds. */
@@ -177,29 +164,22 @@ test('timeout kills a double-forked setsid daemon and returns', async () => {
 });
 
 test("network 'none' blocks a connect to a loopback server", async (t) => {
-	let conns = 0;
-	const srv = net.createServer((s) => {
-		conns++;
-		s.end();
-	});
-	await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-	t.after(() => srv.close());
-	const port = srv.address().port;
+	const { port, conns } = await loopbackServer(t);
 	const argv = ['bash', '-c',
 		`exec 3<>/dev/tcp/127.0.0.1/${port} && echo connected`];
 	const r = await eng.exec({ argv, policy: { network: 'none' } });
 	assert.notEqual(r.exitCode, 0);
 	assert.equal(r.stdout, '');
-	assert.equal(conns, 0);
+	assert.equal(conns(), 0);
 	assert.ok(r.violations.some((v) => v.kind === 'socket'),
 		JSON.stringify(r.violations, (k, v) =>
 			typeof v === 'bigint' ? String(v) : v));
 	/* The same command with the host network reaches the server. */
 	const ok = await eng.exec({ argv, policy: { network: 'full' } });
 	assert.equal(ok.stdout, 'connected\n');
-	for (let i = 0; i < 500 && conns === 0; i++)
+	for (let i = 0; i < 500 && conns() === 0; i++)
 		await tick();
-	assert.equal(conns, 1);
+	assert.equal(conns(), 1);
 });
 
 test('a write outside the writable roots fails and changes nothing',
@@ -329,13 +309,7 @@ test('an unprivileged engine sandboxes and reports its layers honestly',
 		const secret = path.join(outside, 'secret');
 		fs.writeFileSync(secret, 's3cr3t-np-node\n', { mode: 0o644 });
 		fs.chownSync(secret, 65534, 65534);
-		let conns = 0;
-		const srv = net.createServer((s) => {
-			conns++;
-			s.end();
-		});
-		await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-		t.after(() => srv.close());
+		const { port, conns } = await loopbackServer(t);
 		const script = [
 			'for n in user pid mnt ipc uts net; do ' +
 				'echo "ns $n $(readlink /proc/self/ns/$n)"; done',
@@ -343,7 +317,7 @@ test('an unprivileged engine sandboxes and reports its layers honestly',
 			`echo in > ${inside}/ok && echo wrote-in`,
 			`echo out > ${outside}/bad && echo wrote-out`,
 			`cat ${secret} && echo read-secret`,
-			`echo x > /dev/tcp/127.0.0.1/${srv.address().port} && echo connected`,
+			`echo x > /dev/tcp/127.0.0.1/${port} && echo connected`,
 			'echo done',
 		].join('; ');
 		const child = `
@@ -386,7 +360,7 @@ test('an unprivileged engine sandboxes and reports its layers honestly',
 		assert.equal(fs.readFileSync(path.join(inside, 'ok'), 'utf8'), 'in\n');
 		assert.doesNotMatch(o, /wrote-out|read-secret|s3cr3t|connected/);
 		assert.equal(fs.existsSync(path.join(outside, 'bad')), false);
-		assert.equal(conns, 0);
+		assert.equal(conns(), 0);
 		const layerOf = { user: 'userns', pid: 'pidns', mnt: 'mntns',
 			ipc: 'ipcns', uts: 'utsns', net: 'netns' };
 		for (const [n, layer] of Object.entries(layerOf)) {

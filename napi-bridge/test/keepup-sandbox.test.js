@@ -8,11 +8,11 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { keepUp, marker, procsWith, until, tmpDir } =
 	require('../testlib/keepup-helpers.js');
+const { loopbackServer } = require('../testlib/helpers.js');
 
 const ku = keepUp();
 let ws;
@@ -170,30 +170,23 @@ test('execute writes only inside the roots; full has a private /tmp',
 	});
 
 test('network: none and allowlist have none, full reaches the host',
-	async () => {
-		const srv = net.createServer((c) => c.end('pong\n'));
-		await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-		const port = srv.address().port;
+	async (t) => {
+		const { port } = await loopbackServer(t, 'pong\n');
 		const script = `exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3`;
-		try {
-			const full = await ku.createSandbox({ networkAccess: 'full',
-				fsIsolation: 'none' }).execute('/bin/bash',
-				['-c', script]);
-			assert.equal(full.stdout, 'pong\n');
-			assert.equal(full.network, 'full');
-			assert.deepEqual(full.notes, []);
-			for (const mode of ['none', 'allowlist']) {
-				const r = await ku.createSandbox({ networkAccess: mode,
-					allowedHosts: ['127.0.0.1'], fsIsolation: 'none' })
-					.execute('/bin/bash', ['-c', script]);
-				assert.notEqual(r.exitCode, 0, mode);
-				assert.equal(r.stdout, '');
-				assert.equal(r.network, 'none');
-				assert.equal(r.notes.length, mode === 'allowlist' ? 1 : 0);
-				assert.ok(r.violations.some((v) => v.kind === 'socket'));
-			}
-		} finally {
-			srv.close();
+		const full = await ku.createSandbox({ networkAccess: 'full',
+			fsIsolation: 'none' }).execute('/bin/bash', ['-c', script]);
+		assert.equal(full.stdout, 'pong\n');
+		assert.equal(full.network, 'full');
+		assert.deepEqual(full.notes, []);
+		for (const mode of ['none', 'allowlist']) {
+			const r = await ku.createSandbox({ networkAccess: mode,
+				allowedHosts: ['127.0.0.1'], fsIsolation: 'none' })
+				.execute('/bin/bash', ['-c', script]);
+			assert.notEqual(r.exitCode, 0, mode);
+			assert.equal(r.stdout, '');
+			assert.equal(r.network, 'none');
+			assert.equal(r.notes.length, mode === 'allowlist' ? 1 : 0);
+			assert.ok(r.violations.some((v) => v.kind === 'socket'));
 		}
 	});
 

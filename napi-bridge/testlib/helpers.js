@@ -4,6 +4,7 @@
 const v8 = require('node:v8');
 const vm = require('node:vm');
 const fs = require('node:fs');
+const net = require('node:net');
 const path = require('node:path');
 
 const accel = require('../lib/index.js');
@@ -68,5 +69,38 @@ async function waitExited(pid, tries = 2000) {
 	return exited(pid);
 }
 
+/* Pids (other than ours) whose command line contains s. */
+function procsWith(s) {
+	const out = [];
+	for (const d of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(d) || Number(d) === process.pid)
+			continue;
+		let cmd;
+		try {
+			cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'latin1');
+		} catch {
+			continue;
+		}
+		if (cmd.includes(s))
+			out.push(Number(d));
+	}
+	return out;
+}
+
+/*
+ * A TCP server on 127.0.0.1 that counts its connections and writes reply
+ * to each; closed when test t ends. Returns its port and the count so far.
+ */
+async function loopbackServer(t, reply = '') {
+	let conns = 0;
+	const srv = net.createServer((s) => {
+		conns++;
+		s.end(reply);
+	});
+	await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+	t.after(() => srv.close());
+	return { port: srv.address().port, conns: () => conns };
+}
+
 module.exports = { accel, getGc, tick, gcUntil, realFiles, REPO, exited,
-		   waitExited };
+		   waitExited, procsWith, loopbackServer };

@@ -6,7 +6,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { exited } = require('./helpers.js');
+const { exited, procsWith } = require('./helpers.js');
 
 /* The public module, as a keep-up runtime requires it. */
 function keepUp() {
@@ -16,24 +16,6 @@ function keepUp() {
 /* A token no other process has in its command line. */
 function marker() {
 	return `${3000 + (process.pid % 1000)}.${crypto.randomInt(1e6, 1e7)}`;
-}
-
-/* Pids whose command line contains s. */
-function procsWith(s) {
-	const out = [];
-	for (const d of fs.readdirSync('/proc')) {
-		if (!/^\d+$/.test(d) || Number(d) === process.pid)
-			continue;
-		let cmd;
-		try {
-			cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'latin1');
-		} catch {
-			continue;
-		}
-		if (cmd.includes(s))
-			out.push(Number(d));
-	}
-	return out;
 }
 
 function sleep(ms) {
