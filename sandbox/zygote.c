@@ -84,8 +84,7 @@
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
-#define PIDFD_GET_MNT_NAMESPACE_ _IO(0xFF, 3) /* Linux 6.11 */
-#define PIDFD_GET_PID_NAMESPACE_ _IO(0xFF, 5)
+#define PIDFD_GET_PID_NAMESPACE_ _IO(0xFF, 5) /* Linux 6.11 */
 #define SECBIT_NOROOT_ALL	 0xf /* NOROOT, NO_SETUID_FIXUP, both locked */
 
 #define Z_MAGIC	     0x5a425341u /* "ASBZ" */
